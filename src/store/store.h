@@ -1,0 +1,142 @@
+/* store.h - the temporal store: objects and links as revisions, scans,
+ * environments (DESIGN.md "Time").
+ *
+ * Each object and link row has valid_from/valid_to (microseconds, UTC) and
+ * the canonical hash of its stable document (volatile fields, see
+ * cal_object_stable(), live in a side table and have no history).  The live
+ * inventory is valid_to IS NULL; the inventory at time T is the rows with
+ * valid_from <= T < valid_to.  A commit writes only what changed, in one
+ * transaction.
+ *
+ * Backends: SQLite (embedded default, WAL) and PostgreSQL, selected by the
+ * URI given to cal_store_open().  A cal_store is used by one thread at a
+ * time; the server opens one per worker thread.
+ */
+#ifndef CALIPSO_STORE_H
+#define CALIPSO_STORE_H
+
+#include "core/core.h"
+
+typedef struct cal_store cal_store;
+
+/* Default database path: $CALIPSO_DB, else /var/lib/calipso/calipso.db for
+ * root, else $XDG_DATA_HOME/calipso/calipso.db (~/.local/share/...). */
+const char *cal_store_default_path(void);
+
+/* Opens (creating and migrating as needed) the store at `uri`: a file
+ * path, "sqlite:PATH", or "postgresql://..." / "postgres://...".  Errors name
+ * the path: CAL_EIO when it cannot be opened or written, CAL_EINVALID when
+ * the file is not a Calipso database (corrupt, or another program's). */
+int cal_store_open(cal_store **out, const char *uri);
+void cal_store_close(cal_store *st);
+
+/* ------------------------------------------------------------------ */
+/* Environments                                                        */
+/* ------------------------------------------------------------------ */
+
+/* Adds or replaces an environment's configuration (a JSON object, see
+ * discover.h).  CAL_EEXISTS when `replace` is false and it exists. */
+int cal_store_env_put(cal_store *st, const char *name, const json_t *config, bool replace);
+/* CAL_ENOTFOUND when unknown. */
+int cal_store_env_get(cal_store *st, json_t **out, const char *name);
+/* Array of {"name", "config", "created", "updated"}. */
+int cal_store_env_list(cal_store *st, json_t **out);
+int cal_store_env_remove(cal_store *st, const char *name);
+
+/* ------------------------------------------------------------------ */
+/* Scans                                                               */
+/* ------------------------------------------------------------------ */
+
+enum cal_scan_status {
+	CAL_SCAN_PENDING,
+	CAL_SCAN_RUNNING,
+	CAL_SCAN_COMPLETED,
+	CAL_SCAN_COMPLETED_WITH_ERRORS,
+	CAL_SCAN_FAILED,
+	CAL_SCAN_ABORTED,
+};
+const char *cal_scan_status_name(enum cal_scan_status s);
+/* -1 when unknown. */
+int cal_scan_status_from_name(const char *name);
+
+/* Records a scan request (status pending) and returns its id. */
+int cal_store_scan_create(cal_store *st, int64_t *out_id, const char *env, const json_t *request);
+/* Moves a scan to `status`; `result` (may be NULL) is merged into its
+ * record: {"sources": [...], "counts": {...}, "error": "..."}.  Start and
+ * end times are set when entering running and a final status. */
+int cal_store_scan_update(cal_store *st, int64_t id, enum cal_scan_status status,
+			  const json_t *result);
+int cal_store_scan_get(cal_store *st, json_t **out, int64_t id);
+/* Newest first; env may be NULL for all; limit <= 0 means 100. */
+int cal_store_scan_list(cal_store *st, json_t **out, const char *env, int limit);
+/* Marks scans left running (by a crash) as failed; returns how many. */
+int cal_store_scan_fail_stale(cal_store *st, const char *reason);
+
+/* ------------------------------------------------------------------ */
+/* Inventory                                                           */
+/* ------------------------------------------------------------------ */
+
+/* The result of a discovery, to be committed as of time `ts`.
+ * `objects` and `links` map id -> document.  `answered` lists the
+ * (host, source) pairs that answered: a live object whose host and source
+ * answered but which is absent from `objects` is closed (deleted as of ts);
+ * a live object whose source did not answer is kept untouched.  Objects
+ * without a host use host "" in that list.  Links are always replaced as a
+ * whole set for the environment (the linker saw every object, kept ones
+ * included).  */
+struct cal_commit {
+	const char *env;
+	int64_t ts;
+	int64_t scan_id;
+	const json_t *objects;
+	const json_t *links;
+	const json_t *answered; /* array of {"host": h, "source": s} */
+	/* When true, every live object of the environment absent from
+	 * `objects` is closed, whatever its source (scan --clear). */
+	bool clear;
+};
+
+struct cal_commit_stats {
+	int objects_added, objects_changed, objects_removed, objects_unchanged;
+	int links_added, links_changed, links_removed, links_unchanged;
+};
+
+/* One transaction: revisions for what changed, volatile state for all. */
+int cal_store_commit(cal_store *st, const struct cal_commit *c, struct cal_commit_stats *out);
+
+/* Live objects of (host, source) pairs: used to keep a failed source's
+ * last good data in the next link computation.  *out maps id -> doc. */
+int cal_store_objects_of_sources(cal_store *st, json_t **out, const char *env,
+				 const json_t *pairs);
+
+struct cal_query {
+	const char *env;     /* required */
+	int64_t at;          /* 0 = live */
+	const char *id;      /* exact */
+	const char *type;    /* exact */
+	const char *host;    /* exact */
+	const char *name;    /* glob */
+	const char *parent_id;
+	const char *id_path_prefix; /* sub-tree */
+	bool with_volatile;  /* merge the volatile side table (live only) */
+	int limit;           /* <= 0: no limit */
+	int offset;
+};
+
+/* Objects matching `q`, ordered by id_path: a JSON array. */
+int cal_store_objects(cal_store *st, json_t **out, const struct cal_query *q);
+/* One object (live or at q->at); CAL_ENOTFOUND names the id. */
+int cal_store_object_get(cal_store *st, json_t **out, const char *env, const char *id,
+			 int64_t at);
+/* Links: q->id = link id, q->type = link type, q->host; `object_id`
+ * (may be NULL) selects links with that source or target. */
+int cal_store_links(cal_store *st, json_t **out, const struct cal_query *q,
+		    const char *object_id);
+/* Every revision of an object or link, oldest first:
+ * [{"valid_from", "valid_to", "hash", "doc"}]. */
+int cal_store_history(cal_store *st, json_t **out, const char *env, const char *id);
+
+/* Count of live objects per type: {"host": 3, ...}. */
+int cal_store_counts(cal_store *st, json_t **out, const char *env);
+
+#endif
