@@ -7,7 +7,7 @@ set -eu
 BUILD_PKGS="build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
  libjansson-dev libsqlite3-dev libpq-dev libmicrohttpd-dev libcurl4-openssl-dev libmnl-dev
  librabbitmq-dev libvirt-dev libssh-dev liblldpctl-dev libyaml-dev libsodium-dev
- libcmocka-dev libgraphviz-dev"
+ libcmocka-dev libgraphviz-dev libxml2-dev"
 # Lab and tests: kernel tools, Open vSwitch (userspace datapath), dnsmasq,
 # libvirt's test driver client, pytest, the networkx reference, wrk.
 RUN_PKGS="iproute2 procps psmisc iputils-ping ethtool busybox openvswitch-switch dnsmasq-base
