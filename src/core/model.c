@@ -130,6 +130,7 @@ static const struct cal_attr_def vconnector_attrs[] = {
 };
 static const struct cal_attr_def vedge_attrs[] = {
 	S("agent_type"), S("ovs_version"), S("db_version"), S("ovsdb_remote"), A("bridges"),
+	V("stats", CAL_A_OBJECT),
 	O("ports"), A("tunnel_ports"), S("system_id"), S("datapath_types"), O("configurations"),
 	END,
 };
@@ -138,12 +139,12 @@ static const struct cal_attr_def otep_attrs[] = {
 	A("vnis"), S("underlay_device"), S("vedge_id"), END,
 };
 static const struct cal_attr_def host_pnic_attrs[] = {
-	IFACE_ATTRS, A("members"), I("speed"), S("duplex"), S("parent_device"), S("bus"),
+	IFACE_ATTRS, A("members"), I("speed"), S("duplex"), S("parent_device"), S("bus"), O("peer"),
 	A("network"), END,
 };
 static const struct cal_attr_def switch_attrs[] = { S("chassis_id"), S("description"),
 						     S("netns"), S("mgmt_address"), END };
-static const struct cal_attr_def switch_pnic_attrs[] = { IFACE_ATTRS, S("port_id"),
+static const struct cal_attr_def switch_pnic_attrs[] = { IFACE_ATTRS, S("port_id"), O("peer"),
 							  S("port_description"), I("vlan"), END };
 static const struct cal_attr_def agent_attrs[] = {
 	S("agent_type"), S("binary"), B("alive"), B("admin_state_up"), O("configurations"),
