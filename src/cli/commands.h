@@ -5,5 +5,14 @@
 #include "cli.h"
 
 int cmd_version(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_scan(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_show(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_links(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_history(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_env(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_agent(struct cli_ctx *ctx, int argc, char **argv);
+
+/* Shared printers. */
+void cli_print_scan(const json_t *scan);
 
 #endif

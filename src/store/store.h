@@ -99,9 +99,27 @@ struct cal_commit {
 struct cal_commit_stats {
 	int objects_added, objects_changed, objects_removed, objects_unchanged;
 	int links_added, links_changed, links_removed, links_unchanged;
+	int64_t ts; /* the time the revisions were written at (see below) */
 };
 
-/* One transaction: revisions for what changed, volatile state for all. */
+/* One transaction: revisions for what changed, volatile state for all.
+ *   - Each document is split with cal_object_stable(); the stable part is
+ *     compared by cal_json_canonical_hash() with the live revision: equal
+ *     -> no revision (objects_unchanged); different -> the live revision
+ *     ends at ts and a new one starts at ts (objects_changed); unknown id
+ *     -> a new revision (objects_added).  The volatile part goes to a side
+ *     table (no history), written only when it changed.
+ *   - `objects` NULL means an empty set (with `answered` or `clear`, that
+ *     removes); `links` NULL leaves the links untouched, an empty object
+ *     removes them all.
+ *   - Times: ts <= 0 means now.  Revision times of an environment strictly
+ *     increase: when ts is not after the newest valid_from/valid_to already
+ *     stored for the environment, newest + 1 us is used instead; out->ts
+ *     tells which.
+ *   - Every commit is recorded (time, scan_id, answered, stats) for the
+ *     snapshots to come.
+ * Writers of one environment are serialised (also across PostgreSQL
+ * clients).  On failure nothing is written. */
 int cal_store_commit(cal_store *st, const struct cal_commit *c, struct cal_commit_stats *out);
 
 /* Live objects of (host, source) pairs: used to keep a failed source's
@@ -135,6 +153,14 @@ int cal_store_links(cal_store *st, json_t **out, const struct cal_query *q,
 /* Every revision of an object or link, oldest first:
  * [{"valid_from", "valid_to", "hash", "doc"}]. */
 int cal_store_history(cal_store *st, json_t **out, const char *env, const char *id);
+
+/* Last good report sections (docs/report-format.md) per host and source,
+ * so that a source that fails keeps its data: {host: {source: {"ts": us,
+ * "doc": section}}} for the whole environment in one query. */
+int cal_store_sections_get(cal_store *st, json_t **out, const char *env);
+/* Saves a source's section as its last good one (replacing the previous). */
+int cal_store_sections_put(cal_store *st, const char *env, const char *host, const char *source,
+			   int64_t ts, const json_t *doc);
 
 /* Count of live objects per type: {"host": 3, ...}. */
 int cal_store_counts(cal_store *st, json_t **out, const char *env);

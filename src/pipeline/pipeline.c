@@ -1,0 +1,243 @@
+/* pipeline.c - runs a scan through every stage and records what happened.
+ *
+ * A source that fails keeps its last good report section: the pipeline
+ * stores every section a source delivers and, when the source does not
+ * answer next time, builds from the stored one instead.  The builder thus
+ * always sees a complete picture, ids stay the same, and the scan record
+ * says which sources answered and which data is older (kept_from).
+ */
+#include "pipeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Report section written by each source. */
+static const char *pl_section_of(const char *source)
+{
+	if (strcmp(source, "netlink") == 0)
+		return "kernel";
+	if (strcmp(source, "ovsdb") == 0)
+		return "ovs";
+	if (strcmp(source, "libvirt") == 0)
+		return "libvirt";
+	return NULL;
+}
+
+int cal_pipeline_env_config(cal_store *st, json_t **out, const char *env, bool create_default)
+{
+	int rc = cal_store_env_get(st, out, env);
+	json_t *def;
+
+	if (rc != CAL_ENOTFOUND || !create_default)
+		return rc;
+	def = cal_env_config_default(env);
+	if (!def)
+		return cal_error_set(CAL_ENOMEM, "out of memory");
+	rc = cal_env_config_check(def);
+	if (rc == 0)
+		rc = cal_store_env_put(st, env, def, false);
+	if (rc) {
+		json_decref(def);
+		return rc;
+	}
+	cal_log_info("scan", "environment '%s' created: this machine as one host", env);
+	*out = def;
+	return 0;
+}
+
+/* Replaces failed sources' sections with the last good ones and saves the
+ * fresh ones.  Fills *out_sources with one entry per (host, source). */
+static int pl_keep_last_good(cal_store *st, const char *env, json_t *reports, int64_t ts,
+			     bool keep, json_t **out_sources, int *out_errors, int *out_ok)
+{
+	json_t *saved = NULL, *summary = json_array();
+	size_t i, k;
+	json_t *r, *s;
+	int rc;
+
+	*out_errors = 0;
+	*out_ok = 0;
+	rc = cal_store_sections_get(st, &saved, env);
+	if (rc)
+		goto out;
+	json_array_foreach(reports, i, r) {
+		const char *host = cal_json_str(r, "host");
+
+		json_array_foreach(json_object_get(r, "sources"), k, s) {
+			const char *name = cal_json_str(s, "name");
+			const char *status = cal_json_str(s, "status");
+			const char *section = pl_section_of(name);
+			json_t *entry = json_deep_copy(s);
+
+			json_object_set_new(entry, "host", json_string(host));
+			if (strcmp(status, "ok") == 0 || strcmp(status, "partial") == 0) {
+				(*out_ok)++;
+				if (strcmp(status, "partial") == 0)
+					(*out_errors)++;
+				if (section && json_object_get(r, section)) {
+					rc = cal_store_sections_put(st, env, host, name, ts,
+								    json_object_get(r, section));
+					if (rc) {
+						json_decref(entry);
+						goto out;
+					}
+				}
+			} else if (strcmp(status, "error") == 0) {
+				json_t *old = json_object_get(json_object_get(saved, host), name);
+
+				(*out_errors)++;
+				if (keep && section && old && json_object_get(old, "doc")) {
+					char when[CAL_TIME_BUFSZ];
+
+					json_object_set(r, section, json_object_get(old, "doc"));
+					cal_time_format(when, cal_json_int(old, "ts", 0));
+					json_object_set_new(entry, "kept_from", json_string(when));
+				}
+			}
+			json_array_append_new(summary, entry);
+		}
+	}
+	*out_sources = summary;
+	summary = NULL;
+out:
+	json_decref(saved);
+	json_decref(summary);
+	return rc;
+}
+
+int cal_pipeline_commit_reports(cal_store *st, json_t *reports, const json_t *config, int64_t ts,
+				int64_t scan_id, bool clear, struct cal_commit_stats *stats,
+				json_t **out_sources)
+{
+	const char *env = cal_json_str(config, "name");
+	json_t *objects = NULL, *links = NULL, *sources = NULL, *answered = NULL;
+	struct cal_commit c = { 0 };
+	int errors = 0, ok = 0, rc;
+
+	rc = pl_keep_last_good(st, env, reports, ts, !clear, &sources, &errors, &ok);
+	if (rc)
+		goto out;
+	rc = cal_build_objects(&objects, env, reports, config);
+	if (rc)
+		goto out;
+	rc = cal_link_objects(&links, env, objects);
+	if (rc)
+		goto out;
+	answered = json_array();
+	c.env = env;
+	c.ts = ts;
+	c.scan_id = scan_id;
+	c.objects = objects;
+	c.links = links;
+	c.answered = answered;
+	/* Sections are complete (fresh or kept), so what is absent is gone;
+	 * with `clear`, failed sources' data is not kept and goes too. */
+	c.clear = true;
+	rc = cal_store_commit(st, &c, stats);
+	if (rc)
+		goto out;
+	if (out_sources) {
+		*out_sources = sources;
+		sources = NULL;
+	}
+out:
+	json_decref(objects);
+	json_decref(links);
+	json_decref(sources);
+	json_decref(answered);
+	return rc;
+}
+
+static json_t *pl_stats_json(const struct cal_commit_stats *s)
+{
+	return json_pack("{s:{s:i, s:i, s:i, s:i}, s:{s:i, s:i, s:i, s:i}}", "objects", "added",
+			 s->objects_added, "changed", s->objects_changed, "removed",
+			 s->objects_removed, "unchanged", s->objects_unchanged, "links", "added",
+			 s->links_added, "changed", s->links_changed, "removed", s->links_removed,
+			 "unchanged", s->links_unchanged);
+}
+
+int cal_pipeline_run(cal_store *st, json_t **out, int64_t scan_id,
+		     const struct cal_scan_request *req, const struct cal_scan_progress *progress)
+{
+	json_t *config = NULL, *reports = NULL, *sources = NULL, *result = NULL;
+	struct cal_commit_stats stats = { 0 };
+	int64_t t0 = cal_time_mono_us(), ts;
+	enum cal_scan_status status = CAL_SCAN_COMPLETED;
+	size_t i;
+	json_t *s;
+	int rc, errors = 0, answered = 0;
+
+	if (out)
+		*out = NULL;
+	rc = cal_store_scan_update(st, scan_id, CAL_SCAN_RUNNING, NULL);
+	if (rc)
+		return rc;
+	rc = cal_pipeline_env_config(st, &config, req->env, true);
+	if (rc)
+		goto failed;
+	ts = cal_time_now_us();
+	rc = cal_scan_collect(&reports, config, progress);
+	if (rc)
+		goto failed;
+	if (progress && progress->step)
+		progress->step("store", 0, 1, progress->arg);
+	rc = cal_pipeline_commit_reports(st, reports, config, ts, scan_id, req->clear, &stats,
+					 &sources);
+	if (rc)
+		goto failed;
+	json_array_foreach(sources, i, s) {
+		const char *status_s = cal_json_str(s, "status");
+
+		if (strcmp(status_s, "error") == 0 || strcmp(status_s, "partial") == 0)
+			errors++;
+		if (strcmp(status_s, "ok") == 0 || strcmp(status_s, "partial") == 0)
+			answered++;
+	}
+	if (answered == 0)
+		status = CAL_SCAN_FAILED;
+	else if (errors)
+		status = CAL_SCAN_COMPLETED_WITH_ERRORS;
+	result = json_pack("{s:O, s:o, s:I}", "sources", sources, "counts", pl_stats_json(&stats),
+			   "duration_ms", (json_int_t)((cal_time_mono_us() - t0) / 1000));
+	if (status == CAL_SCAN_FAILED)
+		json_object_set_new(result, "error", json_string("no source answered"));
+	rc = cal_store_scan_update(st, scan_id, status, result);
+	if (rc == 0 && out)
+		rc = cal_store_scan_get(st, out, scan_id);
+	goto done;
+failed:
+	{
+		/* Record why, then report the original error. */
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "%s", cal_error_last());
+		result = json_pack("{s:s, s:I}", "error", msg, "duration_ms",
+				   (json_int_t)((cal_time_mono_us() - t0) / 1000));
+		cal_store_scan_update(st, scan_id, CAL_SCAN_FAILED, result);
+		cal_error_set(rc, "%s", msg);
+	}
+done:
+	json_decref(config);
+	json_decref(reports);
+	json_decref(sources);
+	json_decref(result);
+	return rc;
+}
+
+int cal_pipeline_scan(cal_store *st, json_t **out, const struct cal_scan_request *req,
+		      const struct cal_scan_progress *progress)
+{
+	json_t *request = json_pack("{s:s, s:b, s:b}", "environment", req->env, "clear",
+				    req->clear, "scan_only_inventory", req->inventory_only);
+	int64_t id;
+	int rc;
+
+	if (!request)
+		return cal_error_set(CAL_ENOMEM, "out of memory");
+	rc = cal_store_scan_create(st, &id, req->env, request);
+	json_decref(request);
+	if (rc)
+		return rc;
+	return cal_pipeline_run(st, out, id, req, progress);
+}
