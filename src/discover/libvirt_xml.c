@@ -239,9 +239,10 @@ static int lv_domain(json_t **out, const xmlNode *dom)
 	if ((rc = lv_vcpus(&vcpus, dom)) < 0 || (rc = lv_memory(&mem, dom)) < 0)
 		goto done;
 	ifaces = json_array();
-	d = json_pack("{s:s s:o s:O s:O s:O}", "name", name,
-		      "uuid", uuid ? json_string(uuid) : json_null(),
-		      "vcpus", vcpus, "memory_kb", mem, "interfaces", ifaces);
+	/* The state is not in the description: the scan fills it in. */
+	d = json_pack("{s:o s:s s:n s:O s:O s:O}",
+		      "uuid", uuid ? json_string(uuid) : json_null(), "name", name,
+		      "state", "vcpus", vcpus, "memory_kb", mem, "interfaces", ifaces);
 	if (!d) {
 		/* json_pack also fails on a name that is not UTF-8. */
 		rc = cal_error_set(CAL_EPROTO, "domain XML has an unusable <name> or <uuid>");

@@ -18,58 +18,62 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The atom type a column holds (map values for maps). */
+enum ovs_atom { OVS_STR, OVS_INT, OVS_UUID };
+
 struct ovs_col {
 	const char *name;     /* OVSDB column */
 	enum ovsdb_col_kind kind;
+	enum ovs_atom atom;
 	const char *key;      /* key in the report; NULL = same as name */
 };
 
-#define OVS_END { NULL, OVSDB_COL_SCALAR, NULL }
+#define OVS_END { NULL, OVSDB_COL_SCALAR, OVS_STR, NULL }
 
 static const struct ovs_col ovs_cols_root[] = {
-	{ "ovs_version", OVSDB_COL_OPTIONAL, NULL },
-	{ "db_version", OVSDB_COL_OPTIONAL, NULL },
-	{ "external_ids", OVSDB_COL_MAP, NULL },
+	{ "ovs_version", OVSDB_COL_OPTIONAL, OVS_STR, NULL },
+	{ "db_version", OVSDB_COL_OPTIONAL, OVS_STR, NULL },
+	{ "external_ids", OVSDB_COL_MAP, OVS_STR, NULL },
 	OVS_END
 };
 static const struct ovs_col ovs_cols_bridge[] = {
-	{ "_uuid", OVSDB_COL_SCALAR, "uuid" },
-	{ "name", OVSDB_COL_SCALAR, NULL },
-	{ "datapath_type", OVSDB_COL_SCALAR, NULL },
-	{ "fail_mode", OVSDB_COL_OPTIONAL, NULL },
-	{ "controller", OVSDB_COL_SET, NULL },
-	{ "external_ids", OVSDB_COL_MAP, NULL },
-	{ "ports", OVSDB_COL_SET, NULL },
+	{ "_uuid", OVSDB_COL_SCALAR, OVS_UUID, "uuid" },
+	{ "name", OVSDB_COL_SCALAR, OVS_STR, NULL },
+	{ "datapath_type", OVSDB_COL_SCALAR, OVS_STR, NULL },
+	{ "fail_mode", OVSDB_COL_OPTIONAL, OVS_STR, NULL },
+	{ "controller", OVSDB_COL_SET, OVS_UUID, NULL },
+	{ "external_ids", OVSDB_COL_MAP, OVS_STR, NULL },
+	{ "ports", OVSDB_COL_SET, OVS_UUID, NULL },
 	OVS_END
 };
 static const struct ovs_col ovs_cols_port[] = {
-	{ "_uuid", OVSDB_COL_SCALAR, "uuid" },
-	{ "name", OVSDB_COL_SCALAR, NULL },
-	{ "tag", OVSDB_COL_OPTIONAL, NULL },
-	{ "trunks", OVSDB_COL_SET, NULL },
-	{ "vlan_mode", OVSDB_COL_OPTIONAL, NULL },
-	{ "interfaces", OVSDB_COL_SET, NULL },
+	{ "_uuid", OVSDB_COL_SCALAR, OVS_UUID, "uuid" },
+	{ "name", OVSDB_COL_SCALAR, OVS_STR, NULL },
+	{ "tag", OVSDB_COL_OPTIONAL, OVS_INT, NULL },
+	{ "trunks", OVSDB_COL_SET, OVS_INT, NULL },
+	{ "vlan_mode", OVSDB_COL_OPTIONAL, OVS_STR, NULL },
+	{ "interfaces", OVSDB_COL_SET, OVS_UUID, NULL },
 	OVS_END
 };
 static const struct ovs_col ovs_cols_iface[] = {
-	{ "_uuid", OVSDB_COL_SCALAR, "uuid" },
-	{ "name", OVSDB_COL_SCALAR, NULL },
-	{ "type", OVSDB_COL_SCALAR, NULL },
-	{ "ofport", OVSDB_COL_OPTIONAL, NULL },
-	{ "ifindex", OVSDB_COL_OPTIONAL, NULL },
-	{ "admin_state", OVSDB_COL_OPTIONAL, NULL },
-	{ "link_state", OVSDB_COL_OPTIONAL, NULL },
-	{ "mac_in_use", OVSDB_COL_OPTIONAL, NULL },
-	{ "mtu", OVSDB_COL_OPTIONAL, NULL },
-	{ "error", OVSDB_COL_OPTIONAL, NULL },
-	{ "external_ids", OVSDB_COL_MAP, NULL },
-	{ "options", OVSDB_COL_MAP, NULL },
-	{ "statistics", OVSDB_COL_MAP, NULL },
+	{ "_uuid", OVSDB_COL_SCALAR, OVS_UUID, "uuid" },
+	{ "name", OVSDB_COL_SCALAR, OVS_STR, NULL },
+	{ "type", OVSDB_COL_SCALAR, OVS_STR, NULL },
+	{ "ofport", OVSDB_COL_OPTIONAL, OVS_INT, NULL },
+	{ "ifindex", OVSDB_COL_OPTIONAL, OVS_INT, NULL },
+	{ "admin_state", OVSDB_COL_OPTIONAL, OVS_STR, NULL },
+	{ "link_state", OVSDB_COL_OPTIONAL, OVS_STR, NULL },
+	{ "mac_in_use", OVSDB_COL_OPTIONAL, OVS_STR, NULL },
+	{ "mtu", OVSDB_COL_OPTIONAL, OVS_INT, NULL },
+	{ "error", OVSDB_COL_OPTIONAL, OVS_STR, NULL },
+	{ "external_ids", OVSDB_COL_MAP, OVS_STR, NULL },
+	{ "options", OVSDB_COL_MAP, OVS_STR, NULL },
+	{ "statistics", OVSDB_COL_MAP, OVS_INT, NULL },
 	OVS_END
 };
 static const struct ovs_col ovs_cols_ctl[] = {
-	{ "_uuid", OVSDB_COL_SCALAR, "uuid" },
-	{ "target", OVSDB_COL_SCALAR, NULL },
+	{ "_uuid", OVSDB_COL_SCALAR, OVS_UUID, "uuid" },
+	{ "target", OVSDB_COL_SCALAR, OVS_STR, NULL },
 	OVS_END
 };
 
@@ -117,6 +121,59 @@ json_t *ovs_scan_ops_new(void)
 	return ops;
 }
 
+/* 8-4-4-4-12 hex digits, as OVSDB writes row uuids. */
+static bool ovs_is_uuid(const char *s)
+{
+	for (int i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-' : !((s[i] >= '0' && s[i] <= '9') ||
+					   (s[i] >= 'a' && s[i] <= 'f') ||
+					   (s[i] >= 'A' && s[i] <= 'F')))
+			return false;
+	}
+	return s[36] == '\0';
+}
+
+static bool ovs_atom_ok(const json_t *v, enum ovs_atom atom)
+{
+	switch (atom) {
+	case OVS_INT:
+		return json_is_integer(v);
+	case OVS_UUID:
+		return json_is_string(v) && ovs_is_uuid(json_string_value(v));
+	case OVS_STR:
+		return json_is_string(v);
+	}
+	return false;
+}
+
+/* The decoded value holds atoms of the column's type. */
+static bool ovs_type_ok(const json_t *v, const struct ovs_col *c)
+{
+	const char *k;
+	json_t *e;
+	size_t i;
+
+	switch (c->kind) {
+	case OVSDB_COL_OPTIONAL:
+		return json_is_null(v) || ovs_atom_ok(v, c->atom);
+	case OVSDB_COL_SCALAR:
+		return ovs_atom_ok(v, c->atom);
+	case OVSDB_COL_SET:
+		json_array_foreach(v, i, e)
+			if (!ovs_atom_ok(e, c->atom))
+				return false;
+		return true;
+	case OVSDB_COL_MAP:
+		json_object_foreach((json_t *)v, k, e)
+			if (!ovs_atom_ok(e, c->atom))
+				return false;
+		return true;
+	}
+	return false;
+}
+
 /* One row into an object keyed as the report spells it. */
 static int ovs_row_to_json(json_t **out, const json_t *row, const char *table,
 			   const struct ovs_col *cols)
@@ -135,6 +192,11 @@ static int ovs_row_to_json(json_t **out, const json_t *row, const char *table,
 		json_t *v;
 
 		rc = ovsdb_datum_to_json(&v, json_object_get(row, c->name), c->kind);
+		if (rc == 0 && !ovs_type_ok(v, c)) {
+			json_decref(v);
+			rc = cal_error_set(CAL_EPROTO, "holds %s of the wrong type",
+					   c->kind == OVSDB_COL_MAP ? "values" : "a value");
+		}
 		if (rc < 0) {
 			cal_error_prefix(rc, "%s column '%s'", table, c->name);
 			goto done;
@@ -143,14 +205,6 @@ static int ovs_row_to_json(json_t **out, const json_t *row, const char *table,
 			rc = cal_error_set(CAL_ENOMEM, "cannot build a %s row", table);
 			goto done;
 		}
-	}
-	if (json_object_get(obj, "uuid") && !json_is_string(json_object_get(obj, "uuid"))) {
-		rc = cal_error_set(CAL_EPROTO, "%s row has a _uuid that is not a uuid", table);
-		goto done;
-	}
-	if (json_object_get(obj, "name") && !json_is_string(json_object_get(obj, "name"))) {
-		rc = cal_error_set(CAL_EPROTO, "%s row has a name that is not a string", table);
-		goto done;
 	}
 done:
 	if (rc < 0)
@@ -201,9 +255,20 @@ static int ovs_cmp_name(const void *a, const void *b)
 	return c ? c : strcmp(cal_json_str(x, "uuid"), cal_json_str(y, "uuid"));
 }
 
+/* Orders plain values (controller targets): strings first, by text. */
+static int ovs_cmp_value(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	const char *sx = json_string_value(x), *sy = json_string_value(y);
+
+	if (sx && sy)
+		return strcmp(sx, sy);
+	return (sx == NULL) - (sy == NULL);
+}
+
 /* Replaces the array of uuids at obj[key] with the rows they name in
  * `index` (objects, sorted by name; or, when `field` is given, that field
- * of each row, in the set's order).  Unknown uuids are skipped. */
+ * of each row, sorted).  Unknown uuids are skipped. */
 static int ovs_resolve(json_t *obj, const char *key, const json_t *index, const char *field)
 {
 	const json_t *uuids = json_object_get(obj, key);
@@ -235,8 +300,7 @@ static int ovs_resolve(json_t *obj, const char *key, const json_t *index, const 
 			rows[k++] = row;
 		}
 	}
-	if (!field)
-		qsort(rows, k, sizeof(*rows), ovs_cmp_name);
+	qsort(rows, k, sizeof(*rows), field ? ovs_cmp_value : ovs_cmp_name);
 	for (size_t i = 0; i < k && rc == 0; i++)
 		if (json_array_append(arr, rows[i]) < 0)
 			rc = cal_error_set(CAL_ENOMEM, "cannot resolve %s", key);

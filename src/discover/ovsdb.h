@@ -60,6 +60,9 @@ bool ovsdb_parser_is_idle(const struct ovsdb_parser *p);
  * and CAL_ENOMEM; the parser must then be reset. */
 long ovsdb_parser_feed(struct ovsdb_parser *p, json_t **out, const char *data, size_t len);
 
+/* Called when the input ends: CAL_EPROTO when a message was cut short. */
+int ovsdb_parser_finish(const struct ovsdb_parser *p);
+
 enum ovsdb_msg_type {
 	OVSDB_MSG_REQUEST,  /* method, params, id */
 	OVSDB_MSG_NOTIFY,   /* method, params, id null */

@@ -51,6 +51,14 @@ bool ovsdb_parser_is_idle(const struct ovsdb_parser *p)
 	return !p->started;
 }
 
+int ovsdb_parser_finish(const struct ovsdb_parser *p)
+{
+	if (p->started)
+		return cal_error_set(CAL_EPROTO, "input ends inside a message (%zu bytes "
+				     "received)", p->len);
+	return 0;
+}
+
 static int ovsdb_parser_append(struct ovsdb_parser *p, const char *data, size_t n)
 {
 	if (n > p->max_msg - p->len)

@@ -58,7 +58,9 @@ static int ovt_parse_file(const char *path, const char *remote)
 	}
 	fclose(f);
 	if (rc >= 0 && !msg)
-		rc = cal_error_set(CAL_EPROTO, "'%s' holds no complete message", path);
+		rc = ovsdb_parser_finish(&p);
+	if (rc >= 0 && !msg)
+		rc = cal_error_set(CAL_EPROTO, "'%s' holds no message", path);
 	if (rc >= 0)
 		rc = ovsdb_msg_classify(&m, msg);
 	if (rc >= 0)
