@@ -1,0 +1,573 @@
+/* store_commit.c - cal_store_commit(): turns the result of a discovery into
+ * revisions, writing only what changed.
+ *
+ * One transaction per commit, holding the environment's writer lock:
+ *   1. the commit time: `ts`, or newest + 1 when `ts` is not after the
+ *      newest valid_from/valid_to already stored for the environment, so
+ *      that an environment's revision times strictly increase and the
+ *      inventory "at T" is never ambiguous;
+ *   2. one query loads the live (id, hash, host, source, volatile hash) of
+ *      the environment into a hash map;
+ *   3. each incoming document is split (cal_object_stable()) into its
+ *      stable part, hashed canonically, and its volatile part:
+ *        new id                 -> a revision [ts, NULL)
+ *        same hash              -> nothing (volatile side table only, and
+ *                                  only when the volatile part changed)
+ *        different hash         -> the live revision ends at ts, a new one
+ *                                  starts at ts;
+ *   4. live ids absent from the commit end at ts when their (host, source)
+ *      answered or `clear` is set; ids of sources that did not answer are
+ *      left alone.  Links are always a whole set: absent links end.
+ * Writes go through multi-row batches (a few hundred rows per statement);
+ * reads are one query per table, never one per object.
+ *
+ * Trust: documents come from our own builder and linker; the store checks
+ * only what it relies on (objects are JSON objects, ids agree with keys).
+ */
+#include "store/store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* What differs between objects and links. */
+struct cm_kind {
+	const char *what; /* "object", "link" */
+	const char *load_sql;
+	const char *insert_head, *insert_row;
+	const char *close_head;
+	const char *state_head, *state_tail;
+	const char *state_delete_head;
+	const char *const *fields; /* doc fields copied into columns, in order */
+	int nfields;
+	bool by_source; /* absent ids end only when their source answered */
+};
+
+static const char *const cm_object_fields[] = { CAL_F_TYPE, CAL_F_HOST, CAL_F_SOURCE,
+						CAL_F_NAME, CAL_F_PARENT_ID, CAL_F_ID_PATH };
+static const char *const cm_link_fields[] = { CAL_F_LINK_TYPE, CAL_F_SOURCE_ID,
+					      CAL_F_TARGET_ID, CAL_F_HOST };
+
+static const struct cm_kind cm_objects = {
+	.what = "object",
+	.load_sql = "SELECT o.id, o.hash, o.host, o.source, s.vhash FROM objects o "
+		    "LEFT JOIN object_state s ON s.env = o.env AND s.id = o.id "
+		    "WHERE o.env = ? AND o.valid_to IS NULL",
+	.insert_head = "INSERT INTO objects (env, id, valid_from, valid_to, hash, type, host, "
+		       "source, name, parent_id, id_path, doc) VALUES ",
+	.insert_row = "(?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
+	.close_head = "UPDATE objects SET valid_to = ? WHERE env = ? AND valid_to IS NULL "
+		      "AND valid_from < ? AND id IN (",
+	.state_head = "INSERT INTO object_state (env, id, vhash, doc) VALUES ",
+	.state_tail = " ON CONFLICT (env, id) DO UPDATE SET vhash = excluded.vhash, "
+		      "doc = excluded.doc",
+	.state_delete_head = "DELETE FROM object_state WHERE env = ? AND id IN (",
+	.fields = cm_object_fields,
+	.nfields = 6,
+	.by_source = true,
+};
+
+static const struct cm_kind cm_links = {
+	.what = "link",
+	.load_sql = "SELECT l.id, l.hash, l.host, '', s.vhash FROM links l "
+		    "LEFT JOIN link_state s ON s.env = l.env AND s.id = l.id "
+		    "WHERE l.env = ? AND l.valid_to IS NULL",
+	.insert_head = "INSERT INTO links (env, id, valid_from, valid_to, hash, link_type, "
+		       "source_id, target_id, host, doc) VALUES ",
+	.insert_row = "(?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)",
+	.close_head = "UPDATE links SET valid_to = ? WHERE env = ? AND valid_to IS NULL "
+		      "AND valid_from < ? AND id IN (",
+	.state_head = "INSERT INTO link_state (env, id, vhash, doc) VALUES ",
+	.state_tail = " ON CONFLICT (env, id) DO UPDATE SET vhash = excluded.vhash, "
+		      "doc = excluded.doc",
+	.state_delete_head = "DELETE FROM link_state WHERE env = ? AND id IN (",
+	.fields = cm_link_fields,
+	.nfields = 4,
+	.by_source = false,
+};
+
+/* One live row of the environment. */
+struct cm_live {
+	unsigned char hash[16];
+	unsigned char vhash[16];
+	uint32_t pair;  /* index in the pairs map */
+	bool has_state; /* a volatile row exists */
+	bool seen;      /* present in the commit */
+};
+
+struct cm_ctx {
+	cal_store *st;
+	const struct cal_commit *c;
+	int64_t ts;
+	struct st_map ids;      /* live id -> index in `live` */
+	struct cm_live *live;
+	size_t nlive;
+	struct st_map pairs;    /* "host\x1fsource" -> index */
+	bool *answered;         /* per pair */
+	size_t nanswered;
+	char *keybuf;           /* scratch for pair keys */
+	size_t keycap;
+	db_batch *ins, *close, *state, *state_del;
+	int added, changed, removed, unchanged;
+};
+
+static bool cm_hex16(unsigned char out[16], const char *hex)
+{
+	for (int i = 0; i < 16; i++) {
+		int v = 0;
+
+		for (int k = 0; k < 2; k++) {
+			char ch = hex ? hex[2 * i + k] : '\0';
+
+			v <<= 4;
+			if (ch >= '0' && ch <= '9')
+				v |= ch - '0';
+			else if (ch >= 'a' && ch <= 'f')
+				v |= ch - 'a' + 10;
+			else
+				return false;
+		}
+		out[i] = (unsigned char)v;
+	}
+	return true;
+}
+
+static int cm_pair(struct cm_ctx *x, uint32_t *out, const char *host, const char *source)
+{
+	size_t lh = strlen(host), ls = strlen(source), n = lh + ls + 1;
+
+	if (n + 1 > x->keycap) {
+		char *b = realloc(x->keybuf, n + 1);
+
+		if (!b)
+			return cal_error_set(CAL_ENOMEM, "out of memory");
+		x->keybuf = b;
+		x->keycap = n + 1;
+	}
+	memcpy(x->keybuf, host, lh);
+	x->keybuf[lh] = '\x1f';
+	memcpy(x->keybuf + lh + 1, source, ls);
+	x->keybuf[n] = '\0';
+	return st_map_add(&x->pairs, out, x->keybuf, n, NULL);
+}
+
+static int cm_answered_init(struct cm_ctx *x)
+{
+	const json_t *a = x->c->answered;
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(a, i, p) {
+		uint32_t idx;
+		int rc;
+
+		if (!json_is_object(p) || !json_is_string(json_object_get(p, "source")))
+			return cal_error_set(CAL_EINVALID, "commit of '%s': answered[%zu] is not "
+					     "{\"host\", \"source\"}", x->c->env, i);
+		rc = cm_pair(x, &idx, cal_json_str(p, "host"), cal_json_str(p, "source"));
+		if (rc)
+			return rc;
+	}
+	/* Pairs seen while loading get added after; the array grows then. */
+	x->nanswered = x->pairs.n;
+	x->answered = calloc(x->nanswered ? x->nanswered : 1, sizeof(*x->answered));
+	if (!x->answered)
+		return cal_error_set(CAL_ENOMEM, "out of memory");
+	for (size_t k = 0; k < x->nanswered; k++)
+		x->answered[k] = true;
+	return 0;
+}
+
+static bool cm_is_answered(const struct cm_ctx *x, uint32_t pair)
+{
+	return pair < x->nanswered && x->answered[pair];
+}
+
+static int cm_load(struct cm_ctx *x, const struct cm_kind *k)
+{
+	db_stmt *s;
+	size_t cap = 0;
+	int rc;
+
+	rc = db_prepare(x->st->db, &s, k->load_sql);
+	if (rc)
+		return rc;
+	rc = db_bind_text(s, 1, x->c->env);
+	while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
+		const char *id = db_col_text(s, 0);
+		struct cm_live *e;
+		uint32_t idx;
+		bool added;
+
+		rc = st_map_add(&x->ids, &idx, id, strlen(id), &added);
+		if (rc)
+			break;
+		if (!added) {
+			rc = cal_error_set(CAL_EINVALID, "database '%s': %s '%s' has two live "
+					   "revisions", db_name(x->st->db), k->what, id);
+			break;
+		}
+		if (idx >= cap) {
+			size_t ncap = cap ? cap * 2 : 4096;
+			struct cm_live *bigger = realloc(x->live, ncap * sizeof(*bigger));
+
+			if (!bigger) {
+				rc = cal_error_set(CAL_ENOMEM, "out of memory");
+				break;
+			}
+			x->live = bigger;
+			cap = ncap;
+		}
+		e = &x->live[idx];
+		memset(e, 0, sizeof(*e));
+		if (!cm_hex16(e->hash, db_col_text(s, 1)))
+			memset(e->hash, 0, sizeof(e->hash)); /* never equal: rewritten */
+		e->has_state = !db_col_is_null(s, 4) && cm_hex16(e->vhash, db_col_text(s, 4));
+		rc = cm_pair(x, &e->pair, db_col_text(s, 2) ? db_col_text(s, 2) : "",
+			     db_col_text(s, 3) ? db_col_text(s, 3) : "");
+		x->nlive = idx + 1;
+	}
+	db_reset(s);
+	return rc < 0 ? rc : 0;
+}
+
+static int cm_batches(struct cm_ctx *x, const struct cm_kind *k)
+{
+	int rc;
+
+	rc = db_batch_new(&x->close, x->st->db, k->close_head, "?", ", ", ")", 3, 1);
+	if (rc == 0)
+		rc = db_batch_new(&x->ins, x->st->db, k->insert_head, k->insert_row, ", ", "", 0,
+				  5 + k->nfields);
+	if (rc == 0)
+		rc = db_batch_new(&x->state, x->st->db, k->state_head, "(?, ?, ?, ?)", ", ",
+				  k->state_tail, 0, 4);
+	if (rc == 0)
+		rc = db_batch_new(&x->state_del, x->st->db, k->state_delete_head, "?", ", ", ")",
+				  1, 1);
+	if (rc)
+		return rc;
+	/* The live revision must end before its successor starts: the
+	 * unique index on live ids would refuse the pair. */
+	db_batch_set_before(x->ins, x->close);
+	rc = db_batch_fixed_int64(x->close, 1, x->ts);
+	if (rc == 0)
+		rc = db_batch_fixed_text(x->close, 2, x->c->env);
+	if (rc == 0)
+		rc = db_batch_fixed_int64(x->close, 3, x->ts);
+	if (rc == 0)
+		rc = db_batch_fixed_text(x->state_del, 1, x->c->env);
+	return rc;
+}
+
+static void cm_batches_free(struct cm_ctx *x)
+{
+	db_batch_free(x->ins);
+	db_batch_free(x->close);
+	db_batch_free(x->state);
+	db_batch_free(x->state_del);
+	x->ins = x->close = x->state = x->state_del = NULL;
+}
+
+static int cm_insert(struct cm_ctx *x, const struct cm_kind *k, const char *id,
+		     const json_t *stable, char *text, const char *hash)
+{
+	int rc;
+
+	rc = db_batch_text_ref(x->ins, x->c->env);
+	if (rc == 0)
+		rc = db_batch_text_ref(x->ins, id);
+	if (rc == 0)
+		rc = db_batch_int64(x->ins, x->ts);
+	if (rc == 0)
+		rc = db_batch_text(x->ins, hash);
+	for (int f = 0; f < k->nfields && rc == 0; f++)
+		rc = db_batch_text(x->ins, cal_json_str(stable, k->fields[f]));
+	if (rc == 0)
+		return db_batch_text_take(x->ins, text);
+	free(text);
+	return rc;
+}
+
+static int cm_state(struct cm_ctx *x, const char *id, json_t *vol, const struct cm_live *old)
+{
+	char vhash[CAL_HASH_HEXSZ];
+	unsigned char bin[16];
+	char *vtext;
+	int rc;
+
+	if (json_object_size(vol) == 0) {
+		if (old && old->has_state)
+			return db_batch_text_ref(x->state_del, id);
+		return 0;
+	}
+	rc = cal_json_canonical_hash(vhash, vol);
+	if (rc)
+		return rc;
+	if (old && old->has_state && cm_hex16(bin, vhash) &&
+	    memcmp(bin, old->vhash, sizeof(bin)) == 0)
+		return 0;
+	vtext = st_json_dump(vol);
+	if (!vtext)
+		return CAL_ENOMEM;
+	rc = db_batch_text_ref(x->state, x->c->env);
+	if (rc == 0)
+		rc = db_batch_text_ref(x->state, id);
+	if (rc == 0)
+		rc = db_batch_text(x->state, vhash);
+	if (rc == 0)
+		return db_batch_text_take(x->state, vtext);
+	free(vtext);
+	return rc;
+}
+
+/* One incoming document. */
+static int cm_one(struct cm_ctx *x, const struct cm_kind *k, const char *id, const json_t *doc)
+{
+	json_t *stable = NULL, *vol = NULL;
+	char hash[CAL_HASH_HEXSZ];
+	unsigned char bin[16];
+	struct cm_live *old = NULL;
+	const char *doc_id;
+	int64_t idx;
+	char *text;
+	int rc;
+
+	if (!json_is_object(doc))
+		return cal_error_set(CAL_EINVALID, "%s '%s' is not a JSON object", k->what, id);
+	doc_id = cal_json_str_or_null(doc, CAL_F_ID);
+	if (doc_id && strcmp(doc_id, id) != 0)
+		return cal_error_set(CAL_EINVALID, "%s '%s' carries a different id '%s'", k->what,
+				     id, doc_id);
+	stable = cal_object_stable(doc, &vol);
+	if (!stable)
+		return cal_error_set(CAL_ENOMEM, "out of memory");
+	rc = cal_json_canonical_hash(hash, stable);
+	if (rc)
+		goto out;
+	idx = st_map_find(&x->ids, id, strlen(id));
+	if (idx >= 0) {
+		old = &x->live[idx];
+		old->seen = true;
+	}
+	if (old && cm_hex16(bin, hash) && memcmp(bin, old->hash, sizeof(bin)) == 0) {
+		x->unchanged++;
+	} else {
+		if (old) {
+			rc = db_batch_text_ref(x->close, id);
+			if (rc)
+				goto out;
+			x->changed++;
+		} else {
+			x->added++;
+		}
+		text = st_json_dump(stable);
+		if (!text) {
+			rc = CAL_ENOMEM;
+			goto out;
+		}
+		rc = cm_insert(x, k, id, stable, text, hash);
+		if (rc)
+			goto out;
+	}
+	rc = cm_state(x, id, vol, old);
+out:
+	json_decref(stable);
+	json_decref(vol);
+	return rc;
+}
+
+/* Objects or links: the whole diff of one table against the commit. */
+static int cm_table(struct cm_ctx *x, const struct cm_kind *k, const json_t *docs)
+{
+	const char *id;
+	json_t *doc;
+	int rc;
+
+	x->added = x->changed = x->removed = x->unchanged = 0;
+	rc = st_map_init(&x->ids);
+	if (rc == 0)
+		rc = cm_load(x, k);
+	if (rc == 0)
+		rc = cm_batches(x, k);
+	if (rc)
+		goto out;
+	json_object_foreach((json_t *)docs, id, doc) {
+		rc = cm_one(x, k, id, doc);
+		if (rc)
+			goto out;
+	}
+	for (size_t i = 0; i < x->nlive; i++) {
+		const struct cm_live *e = &x->live[i];
+
+		if (e->seen)
+			continue;
+		if (k->by_source && !x->c->clear && !cm_is_answered(x, e->pair))
+			continue;
+		/* Keys of the map stay valid until st_map_fini(), after the
+		 * batches are flushed. */
+		rc = db_batch_text_ref(x->close, st_map_key(&x->ids, (uint32_t)i));
+		if (rc == 0 && e->has_state)
+			rc = db_batch_text_ref(x->state_del, st_map_key(&x->ids, (uint32_t)i));
+		if (rc)
+			goto out;
+		x->removed++;
+	}
+	rc = db_batch_flush(x->close);
+	if (rc == 0)
+		rc = db_batch_flush(x->ins);
+	if (rc == 0)
+		rc = db_batch_flush(x->state_del);
+	if (rc == 0)
+		rc = db_batch_flush(x->state);
+out:
+	cm_batches_free(x);
+	st_map_fini(&x->ids);
+	free(x->live);
+	x->live = NULL;
+	x->nlive = 0;
+	return rc;
+}
+
+/* The newest valid_from/valid_to of the environment (0 when none). */
+static int cm_newest(struct cm_ctx *x, int64_t *out)
+{
+	static const char *const sql[] = {
+		"SELECT MAX(valid_from) FROM objects WHERE env = ?",
+		"SELECT MAX(valid_to) FROM objects WHERE env = ?",
+		"SELECT MAX(valid_from) FROM links WHERE env = ?",
+		"SELECT MAX(valid_to) FROM links WHERE env = ?",
+	};
+	int64_t v;
+	int rc;
+
+	*out = 0;
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		rc = db_query_int64(x->st->db, &v, NULL, sql[i], 1,
+				    (const char *const[]){ x->c->env });
+		if (rc)
+			return rc;
+		if (v > *out)
+			*out = v;
+	}
+	return 0;
+}
+
+static int cm_record(struct cm_ctx *x, const struct cal_commit_stats *stats)
+{
+	json_t *js;
+	char *stext = NULL, *atext = NULL;
+	db_stmt *s;
+	int rc;
+
+	js = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "objects_added",
+		       stats->objects_added, "objects_changed", stats->objects_changed,
+		       "objects_removed", stats->objects_removed, "objects_unchanged",
+		       stats->objects_unchanged, "links_added", stats->links_added,
+		       "links_changed", stats->links_changed, "links_removed",
+		       stats->links_removed, "links_unchanged", stats->links_unchanged);
+	if (js)
+		stext = st_json_dump(js);
+	json_decref(js);
+	atext = x->c->answered ? st_json_dump(x->c->answered) : strdup("[]");
+	if (!stext || !atext) {
+		rc = cal_error_set(CAL_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = db_prepare(x->st->db, &s,
+			"INSERT INTO commits (env, ts, requested_ts, scan_id, answered, clear_all, "
+			"stats) VALUES (?, ?, ?, ?, ?, ?, ?)");
+	if (rc)
+		goto out;
+	rc = db_bind_text(s, 1, x->c->env);
+	if (rc == 0)
+		rc = db_bind_int64(s, 2, x->ts);
+	if (rc == 0)
+		rc = db_bind_int64(s, 3, x->c->ts);
+	if (rc == 0)
+		rc = x->c->scan_id > 0 ? db_bind_int64(s, 4, x->c->scan_id) : db_bind_null(s, 4);
+	if (rc == 0)
+		rc = db_bind_text(s, 5, atext);
+	if (rc == 0)
+		rc = db_bind_int64(s, 6, x->c->clear);
+	if (rc == 0)
+		rc = db_bind_text(s, 7, stext);
+	if (rc == 0)
+		rc = db_step(s);
+	db_reset(s);
+out:
+	free(stext);
+	free(atext);
+	return rc < 0 ? rc : 0;
+}
+
+int cal_store_commit(cal_store *st, const struct cal_commit *c, struct cal_commit_stats *out)
+{
+	struct cal_commit_stats stats = { 0 };
+	struct cm_ctx x = { .st = st, .c = c };
+	json_t *empty = NULL;
+	int64_t newest;
+	int rc;
+
+	if (out)
+		memset(out, 0, sizeof(*out));
+	if (!c || !c->env || !*c->env)
+		return cal_error_set(CAL_EINVALID, "commit without an environment");
+	if ((c->objects && !json_is_object(c->objects)) || (c->links && !json_is_object(c->links)))
+		return cal_error_set(CAL_EINVALID, "commit of '%s': objects and links must map "
+				     "id -> document", c->env);
+	if (c->answered && !json_is_array(c->answered))
+		return cal_error_set(CAL_EINVALID, "commit of '%s': answered must be an array",
+				     c->env);
+	empty = json_object();
+	rc = empty ? st_map_init(&x.pairs) : cal_error_set(CAL_ENOMEM, "out of memory");
+	if (rc)
+		goto out;
+	rc = cm_answered_init(&x);
+	if (rc)
+		goto out;
+	rc = db_begin(st->db);
+	if (rc == 0)
+		rc = db_lock(st->db, c->env);
+	if (rc == 0)
+		rc = cm_newest(&x, &newest);
+	if (rc)
+		goto out;
+	x.ts = c->ts > 0 ? c->ts : cal_time_now_us();
+	if (x.ts <= newest) {
+		cal_log_debug("store", "commit of '%s' at %lld moved to %lld: not after the "
+			      "newest revision", c->env, (long long)x.ts, (long long)newest + 1);
+		x.ts = newest + 1;
+	}
+	rc = cm_table(&x, &cm_objects, c->objects ? c->objects : empty);
+	if (rc)
+		goto out;
+	stats.objects_added = x.added;
+	stats.objects_changed = x.changed;
+	stats.objects_removed = x.removed;
+	stats.objects_unchanged = x.unchanged;
+	if (c->links) {
+		rc = cm_table(&x, &cm_links, c->links);
+		if (rc)
+			goto out;
+		stats.links_added = x.added;
+		stats.links_changed = x.changed;
+		stats.links_removed = x.removed;
+		stats.links_unchanged = x.unchanged;
+	}
+	stats.ts = x.ts;
+	rc = cm_record(&x, &stats);
+	if (rc == 0)
+		rc = db_commit(st->db);
+	if (rc == 0 && out)
+		*out = stats;
+out:
+	if (rc) {
+		db_rollback(st->db);
+		cal_error_prefix(rc, "cannot commit environment '%s'", c->env);
+	}
+	st_map_fini(&x.pairs);
+	free(x.answered);
+	free(x.keybuf);
+	json_decref(empty);
+	return rc;
+}

@@ -1,0 +1,95 @@
+/* store_int.h - private to src/store: the cal_store handle and helpers the
+ * store_*.c files share (SQL text building, JSON text, small maps).
+ */
+#ifndef CALIPSO_STORE_INT_H
+#define CALIPSO_STORE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/db.h"
+#include "store/store.h"
+
+struct cal_store {
+	db *db;
+};
+
+/* store_schema.c: checks the database is Calipso's and brings its schema
+ * to the version this binary writes. */
+#define ST_SCHEMA_VERSION 1
+int st_schema_migrate(cal_store *st);
+
+/* ------------------------------------------------------------------ */
+/* JSON text                                                           */
+/* ------------------------------------------------------------------ */
+
+/* Canonical text (sorted keys, compact) of a document; NULL on failure
+ * with the error set. */
+char *st_json_dump(const json_t *doc);
+/* Parses stored text; CAL_EINVALID names the database and `what`. */
+int st_json_load(cal_store *st, json_t **out, const char *text, const char *what);
+/* RFC 3339 string for a time, or JSON null when `set` is false. */
+json_t *st_json_time(int64_t us, bool set);
+
+/* ------------------------------------------------------------------ */
+/* SQL text built on the fly, with its parameters                      */
+/* ------------------------------------------------------------------ */
+
+#define ST_MAX_PARAMS 24
+
+struct st_sql {
+	char *text;
+	size_t len, cap;
+	bool oom;
+	int nparams;
+	struct {
+		bool is_int;
+		int64_t i;
+		const char *s; /* borrowed: must outlive the statement's run */
+	} p[ST_MAX_PARAMS];
+};
+
+void st_sql_init(struct st_sql *q);
+void st_sql_fini(struct st_sql *q);
+void st_sql_add(struct st_sql *q, const char *text);
+/* Appends `text` (which holds one `?`) and records its parameter. */
+void st_sql_text(struct st_sql *q, const char *text, const char *v);
+void st_sql_int(struct st_sql *q, const char *text, int64_t v);
+/* Prepares the statement and binds the recorded parameters. */
+int st_sql_prepare(cal_store *st, db_stmt **out, struct st_sql *q);
+
+/* The [lo, hi) range of texts that start with `prefix`:
+ * hi = prefix + U+10FFFF, larger than any UTF-8 text with that prefix
+ * (byte-wise order on both engines).  Returns a malloc'ed hi. */
+char *st_prefix_upper(const char *prefix);
+
+/* ------------------------------------------------------------------ */
+/* String -> index map (store_map.c)                                   */
+/* ------------------------------------------------------------------ */
+
+/* Maps byte strings to dense indexes 0, 1, 2... in insertion order, with
+ * the keys copied into an arena.  Keyed SipHash (random key per map), so
+ * that ids chosen by tenants cannot flood one bucket.  For the hundreds of
+ * thousands of ids of one commit. */
+struct st_map {
+	uint32_t *slots; /* index + 1; 0 = empty */
+	size_t nslots;
+	const char **keys;
+	size_t n, keycap;
+	struct st_arena_chunk *arena;
+	unsigned char sipkey[16];
+};
+
+int st_map_init(struct st_map *m);
+void st_map_fini(struct st_map *m);
+/* The index of `key` (len bytes), or -1. */
+int64_t st_map_find(const struct st_map *m, const char *key, size_t len);
+/* The index of `key`, added when missing (*added tells). */
+int st_map_add(struct st_map *m, uint32_t *out, const char *key, size_t len, bool *added);
+/* The stored copy of key `i` (NUL-terminated). */
+static inline const char *st_map_key(const struct st_map *m, uint32_t i)
+{
+	return m->keys[i];
+}
+
+#endif

@@ -1,0 +1,276 @@
+/* store_schema.c - the store's tables and their migrations.
+ *
+ * A Calipso database has a `meta` table with application = 'calipso' and
+ * schema_version = N.  Opening a database:
+ *   - with no tables at all: the whole schema is created;
+ *   - with tables but no Calipso meta: refused (CAL_EINVALID), so that
+ *     pointing --db at another program's file never writes into it;
+ *   - with an older version: the missing migrations run, in order, in one
+ *     transaction;
+ *   - with a newer version: refused (CAL_EINVALID), this binary would not
+ *     know what the newer tables mean.
+ * The version is first read without a transaction, so that opening an
+ * up-to-date store never waits for a writer.
+ *
+ * Times are int64 microseconds UTC; documents are JSON text.  Text keys
+ * compare byte-wise on both engines ({KEY}), so orderings and prefix range
+ * scans agree between SQLite and PostgreSQL.
+ *
+ * Index design (what each query uses):
+ *   objects_live       the live revision of an id; unique: at most one
+ *   objects_live_path  live, ordered by id_path; sub-tree range scans
+ *   objects_live_type  live by type (counts, type filters)
+ *   objects_live_host  live by host and source (commit's "answered" pairs,
+ *                      host filters, objects_of_sources)
+ *   objects_live_parent live children of an object
+ *   primary key        every revision of an id, oldest first (history, and
+ *                      one object at time T)
+ *   objects_from/to    revisions that began or ended in a time range (the
+ *                      diff between T1 and T2) and the inventory at T
+ * Links have the same shape with source_id/target_id indexes.
+ *
+ * Room left for what comes next: `commits` records every commit (time,
+ * scan, answered sources) for snapshots; further tables arrive as new
+ * migrations.
+ */
+#include "store/store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const sc_migrations[] = {
+	/* 1: the first schema. */
+	"CREATE TABLE meta ("
+	"  key {KEY} PRIMARY KEY,"
+	"  value TEXT NOT NULL);"
+	"CREATE TABLE environments ("
+	"  name {KEY} PRIMARY KEY,"
+	"  config TEXT NOT NULL,"
+	"  created BIGINT NOT NULL,"
+	"  updated BIGINT NOT NULL);"
+	"CREATE TABLE scans ("
+	"  id {ID},"
+	"  env {KEY} NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  request TEXT NOT NULL,"
+	"  result TEXT NOT NULL,"
+	"  created BIGINT NOT NULL,"
+	"  started BIGINT,"
+	"  finished BIGINT);"
+	"CREATE INDEX scans_env ON scans (env, id);"
+	"CREATE INDEX scans_status ON scans (status);"
+	"CREATE TABLE commits ("
+	"  id {ID},"
+	"  env {KEY} NOT NULL,"
+	"  ts BIGINT NOT NULL,"
+	"  requested_ts BIGINT NOT NULL,"
+	"  scan_id BIGINT,"
+	"  answered TEXT NOT NULL,"
+	"  clear_all BIGINT NOT NULL,"
+	"  stats TEXT NOT NULL);"
+	"CREATE INDEX commits_env_ts ON commits (env, ts);"
+	"CREATE TABLE objects ("
+	"  env {KEY} NOT NULL,"
+	"  id {KEY} NOT NULL,"
+	"  valid_from BIGINT NOT NULL,"
+	"  valid_to BIGINT,"
+	"  hash TEXT NOT NULL,"
+	"  type {KEY} NOT NULL,"
+	"  host {KEY} NOT NULL,"
+	"  source {KEY} NOT NULL,"
+	"  name {KEY} NOT NULL,"
+	"  parent_id {KEY} NOT NULL,"
+	"  id_path {KEY} NOT NULL,"
+	"  doc TEXT NOT NULL,"
+	"  PRIMARY KEY (env, id, valid_from),"
+	"  CHECK (valid_to IS NULL OR valid_to > valid_from));"
+	"CREATE UNIQUE INDEX objects_live ON objects (env, id) WHERE valid_to IS NULL;"
+	"CREATE INDEX objects_live_path ON objects (env, id_path) WHERE valid_to IS NULL;"
+	"CREATE INDEX objects_live_type ON objects (env, type, id_path) WHERE valid_to IS NULL;"
+	"CREATE INDEX objects_live_host ON objects (env, host, source) WHERE valid_to IS NULL;"
+	"CREATE INDEX objects_live_parent ON objects (env, parent_id) WHERE valid_to IS NULL;"
+	"CREATE INDEX objects_from ON objects (env, valid_from);"
+	"CREATE INDEX objects_to ON objects (env, valid_to);"
+	"CREATE TABLE object_state ("
+	"  env {KEY} NOT NULL,"
+	"  id {KEY} NOT NULL,"
+	"  vhash TEXT NOT NULL,"
+	"  doc TEXT NOT NULL,"
+	"  PRIMARY KEY (env, id));"
+	"CREATE TABLE links ("
+	"  env {KEY} NOT NULL,"
+	"  id {KEY} NOT NULL,"
+	"  valid_from BIGINT NOT NULL,"
+	"  valid_to BIGINT,"
+	"  hash TEXT NOT NULL,"
+	"  link_type {KEY} NOT NULL,"
+	"  source_id {KEY} NOT NULL,"
+	"  target_id {KEY} NOT NULL,"
+	"  host {KEY} NOT NULL,"
+	"  doc TEXT NOT NULL,"
+	"  PRIMARY KEY (env, id, valid_from),"
+	"  CHECK (valid_to IS NULL OR valid_to > valid_from));"
+	"CREATE UNIQUE INDEX links_live ON links (env, id) WHERE valid_to IS NULL;"
+	"CREATE INDEX links_live_type ON links (env, link_type) WHERE valid_to IS NULL;"
+	"CREATE INDEX links_source ON links (env, source_id);"
+	"CREATE INDEX links_target ON links (env, target_id);"
+	"CREATE INDEX links_from ON links (env, valid_from);"
+	"CREATE INDEX links_to ON links (env, valid_to);"
+	"CREATE TABLE link_state ("
+	"  env {KEY} NOT NULL,"
+	"  id {KEY} NOT NULL,"
+	"  vhash TEXT NOT NULL,"
+	"  doc TEXT NOT NULL,"
+	"  PRIMARY KEY (env, id));",
+};
+
+_Static_assert(sizeof(sc_migrations) / sizeof(sc_migrations[0]) == ST_SCHEMA_VERSION,
+	       "one migration per schema version");
+
+enum sc_kind { SC_EMPTY, SC_CALIPSO, SC_FOREIGN };
+
+static int sc_meta_get(cal_store *st, char **out, const char *key)
+{
+	db_stmt *s;
+	int rc;
+
+	*out = NULL;
+	rc = db_prepare(st->db, &s, "SELECT value FROM meta WHERE key = ?");
+	if (rc)
+		return rc;
+	rc = db_bind_text(s, 1, key);
+	if (rc == 0)
+		rc = db_step(s);
+	if (rc == DB_ROW) {
+		*out = strdup(db_col_text(s, 0) ? db_col_text(s, 0) : "");
+		rc = *out ? 0 : cal_error_set(CAL_ENOMEM, "out of memory");
+	}
+	db_reset(s);
+	return rc < 0 ? rc : 0;
+}
+
+static int sc_meta_set(cal_store *st, const char *key, const char *value)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(st->db, &s,
+			"INSERT INTO meta (key, value) VALUES (?, ?) "
+			"ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+	if (rc)
+		return rc;
+	rc = db_bind_text(s, 1, key);
+	if (rc == 0)
+		rc = db_bind_text(s, 2, value);
+	if (rc == 0)
+		rc = db_step(s);
+	db_reset(s);
+	return rc < 0 ? rc : 0;
+}
+
+/* What the database holds: nothing, a Calipso schema (and its version),
+ * or someone else's tables. */
+static int sc_inspect(cal_store *st, enum sc_kind *kind, int *version)
+{
+	const char *count_all, *count_meta;
+	int64_t ntables, nmeta;
+	char *app = NULL, *ver = NULL;
+	int rc;
+
+	*kind = SC_FOREIGN;
+	*version = 0;
+	if (db_dialect(st->db) == DB_PG) {
+		count_all = "SELECT COUNT(*) FROM information_schema.tables "
+			    "WHERE table_schema = current_schema()";
+		count_meta = "SELECT COUNT(*) FROM information_schema.tables "
+			     "WHERE table_schema = current_schema() AND table_name = 'meta'";
+	} else {
+		count_all = "SELECT COUNT(*) FROM sqlite_master "
+			    "WHERE type = 'table' AND substr(name, 1, 7) <> 'sqlite_'";
+		count_meta = "SELECT COUNT(*) FROM sqlite_master "
+			     "WHERE type = 'table' AND name = 'meta'";
+	}
+	rc = db_query_int64(st->db, &ntables, NULL, count_all, 0, NULL);
+	if (rc == 0)
+		rc = db_query_int64(st->db, &nmeta, NULL, count_meta, 0, NULL);
+	if (rc)
+		return rc;
+	if (ntables == 0) {
+		*kind = SC_EMPTY;
+		return 0;
+	}
+	if (nmeta == 0)
+		return 0;
+	rc = sc_meta_get(st, &app, "application");
+	if (rc == 0)
+		rc = sc_meta_get(st, &ver, "schema_version");
+	if (rc == 0 && app && strcmp(app, "calipso") == 0 && ver) {
+		char *end;
+		long v = strtol(ver, &end, 10);
+
+		if (*end == '\0' && v > 0 && v < 1000000) {
+			*kind = SC_CALIPSO;
+			*version = (int)v;
+		}
+	}
+	free(app);
+	free(ver);
+	return rc;
+}
+
+static int sc_check(cal_store *st, enum sc_kind kind, int version)
+{
+	if (kind == SC_FOREIGN)
+		return cal_error_set(CAL_EINVALID, "database '%s' is not a Calipso database "
+				     "(it holds another program's tables)", db_name(st->db));
+	if (kind == SC_CALIPSO && version > ST_SCHEMA_VERSION)
+		return cal_error_set(CAL_EINVALID, "database '%s' has schema version %d, newer "
+				     "than this calipso supports (%d): upgrade calipso",
+				     db_name(st->db), version, ST_SCHEMA_VERSION);
+	return 0;
+}
+
+int st_schema_migrate(cal_store *st)
+{
+	enum sc_kind kind;
+	int version, rc;
+	char num[16];
+
+	rc = sc_inspect(st, &kind, &version);
+	if (rc == 0)
+		rc = sc_check(st, kind, version);
+	if (rc || (kind == SC_CALIPSO && version == ST_SCHEMA_VERSION))
+		return rc;
+	/* Creating or migrating: look again under the write lock, another
+	 * process may have done it meanwhile. */
+	rc = db_begin(st->db);
+	if (rc == 0)
+		rc = db_lock(st->db, "calipso:schema");
+	if (rc == 0)
+		rc = sc_inspect(st, &kind, &version);
+	if (rc == 0)
+		rc = sc_check(st, kind, version);
+	if (rc)
+		goto fail;
+	for (int v = version + 1; v <= ST_SCHEMA_VERSION; v++) {
+		rc = db_exec_ddl(st->db, sc_migrations[v - 1]);
+		if (rc) {
+			cal_error_prefix(rc, "cannot migrate database '%s' to schema version %d",
+					 db_name(st->db), v);
+			goto fail;
+		}
+		cal_log_info("store", "database '%s': schema version %d", db_name(st->db), v);
+	}
+	snprintf(num, sizeof(num), "%d", ST_SCHEMA_VERSION);
+	rc = sc_meta_set(st, "application", "calipso");
+	if (rc == 0)
+		rc = sc_meta_set(st, "schema_version", num);
+	if (rc == 0)
+		rc = db_commit(st->db);
+	if (rc == 0)
+		return 0;
+fail:
+	db_rollback(st->db);
+	return rc;
+}
