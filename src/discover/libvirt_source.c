@@ -19,6 +19,8 @@
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <libxml/globals.h>
+#include <libxml/xmlerror.h>
 
 static pthread_once_t lv_once = PTHREAD_ONCE_INIT;
 
@@ -68,18 +70,33 @@ static bool lv_is_refusal(int code)
 	       code == VIR_ERR_NO_SUPPORT || code == VIR_ERR_OPERATION_UNSUPPORTED;
 }
 
+static void lv_xml_silent(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
 static virConnectPtr lv_open(const char *uri)
 {
-	virConnectPtr conn = virConnectOpenReadOnly(uri);
+	/* Drivers that read XML files (test:///PATH) let libxml2 print its
+	 * own warnings; libvirt's error carries the same news.  libxml2's
+	 * handler is per thread: silence it for this thread's open only. */
+	xmlGenericErrorFunc old_fn = xmlGenericError;
+	void *old_ctx = xmlGenericErrorContext;
+	virConnectPtr conn;
 	virErrorPtr err;
 
-	if (conn)
-		return conn;
-	err = virGetLastError();
-	if (err && lv_is_refusal(err->code)) {
-		cal_log_debug("libvirt", "read-only open of %s refused, trying read-write", uri);
-		conn = virConnectOpen(uri);
+	xmlSetGenericErrorFunc(NULL, lv_xml_silent);
+	conn = virConnectOpenReadOnly(uri);
+	if (!conn) {
+		err = virGetLastError();
+		if (err && lv_is_refusal(err->code)) {
+			cal_log_debug("libvirt", "read-only open of %s refused, trying read-write",
+				      uri);
+			conn = virConnectOpen(uri);
+		}
 	}
+	xmlSetGenericErrorFunc(old_ctx, old_fn);
 	return conn;
 }
 
