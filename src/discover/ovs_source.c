@@ -300,7 +300,8 @@ static int ovs_resolve(json_t *obj, const char *key, const json_t *index, const 
 			rows[k++] = row;
 		}
 	}
-	qsort(rows, k, sizeof(*rows), field ? ovs_cmp_value : ovs_cmp_name);
+	if (k > 1)
+		qsort(rows, k, sizeof(*rows), field ? ovs_cmp_value : ovs_cmp_name);
 	for (size_t i = 0; i < k && rc == 0; i++)
 		if (json_array_append(arr, rows[i]) < 0)
 			rc = cal_error_set(CAL_ENOMEM, "cannot resolve %s", key);
@@ -402,7 +403,8 @@ int ovs_section_build(json_t **out, const char *remote, const json_t *result)
 	}
 	json_object_foreach(bridges, uuid, row)
 		sorted[n++] = row;
-	qsort(sorted, n, sizeof(*sorted), ovs_cmp_name);
+	if (n > 1)
+		qsort(sorted, n, sizeof(*sorted), ovs_cmp_name);
 	for (size_t i = 0; i < n; i++) {
 		if (json_array_append(list, sorted[i]) < 0) {
 			rc = cal_error_set(CAL_ENOMEM, "cannot build the ovs section");
