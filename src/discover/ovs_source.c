@@ -52,6 +52,7 @@ static const struct ovs_col ovs_cols_port[] = {
 	{ "tag", OVSDB_COL_OPTIONAL, OVS_INT, NULL },
 	{ "trunks", OVSDB_COL_SET, OVS_INT, NULL },
 	{ "vlan_mode", OVSDB_COL_OPTIONAL, OVS_STR, NULL },
+	{ "other_config", OVSDB_COL_MAP, OVS_STR, NULL },
 	{ "interfaces", OVSDB_COL_SET, OVS_UUID, NULL },
 	OVS_END
 };

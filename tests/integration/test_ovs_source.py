@@ -196,7 +196,10 @@ def populate(srv, n_ports=40):
     ]
     for i in range(n_ports):
         name = "ovt-qvo%04d" % i
-        cmds.append(["add-port", "ovt-int", name, "tag=%d" % (i % 4094 + 1), "--", "set",
+        cmds.append(["add-port", "ovt-int", name, "tag=%d" % (i % 4094 + 1),
+                     "other_config:net_uuid=net-%d" % (i % 5),
+                     "other_config:network_type=vxlan",
+                     "other_config:segmentation_id=%d" % (100 + i % 5), "--", "set",
                      "Interface", name,
                      "type=internal" if i % 3 == 0 else "type=\"\"",
                      "external_ids:iface-id=0000%04d-aaaa-4bbb-8ccc-dddddddddddd" % i,
@@ -242,6 +245,7 @@ def check_against_vsctl(srv, section):
         assert p["tag"] == as_optional(r["tag"])
         assert p["trunks"] == as_set(r["trunks"])
         assert p["vlan_mode"] == as_optional(r["vlan_mode"])
+        assert p["other_config"] == as_map(r["other_config"])
         assert sorted(i["uuid"] for i in p["interfaces"]) == sorted(as_set(r["interfaces"]))
 
     vs_ifaces = srv.vsctl_list("Interface")

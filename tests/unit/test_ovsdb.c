@@ -496,6 +496,12 @@ static void test_section_recorded(void **state)
 	assert_int_equal(cal_json_int(port, "tag", -1), 10);
 	assert_int_equal(json_array_size(json_object_get(port, "trunks")), 0);
 	assert_true(json_is_null(json_object_get(port, "vlan_mode")));
+	assert_string_equal(cal_json_str(json_object_get(port, "other_config"), "segmentation_id"),
+			    "103");
+	assert_string_equal(cal_json_str(json_object_get(port, "other_config"), "network_type"),
+			    "vxlan");
+	assert_string_equal(cal_json_str(json_object_get(port, "other_config"),
+					 "physical_network"), "");
 	ifc = json_array_get(json_object_get(port, "interfaces"), 0);
 	assert_string_equal(cal_json_str(ifc, "type"), "internal");
 	assert_int_equal(cal_json_int(ifc, "ofport", -1), 3);
