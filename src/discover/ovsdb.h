@@ -129,8 +129,10 @@ typedef void (*ovsdb_table_update_fn)(const char *monitor_id, const char *table,
 				      const json_t *rows, void *arg);
 
 /* Creates a session for `remote` ("unix:PATH", "tcp:IPv4:PORT",
- * "tcp:[IPv6]:PORT"); connects lazily, on the first call.  Each call is
- * bounded by timeout_ms (connect, send and the wait for the reply).
+ * "tcp:[IPv6]:PORT"; the port defaults to 6640); connects lazily, on the
+ * first call.  Each call is bounded by timeout_ms (connect, backoff, send
+ * and the wait for the reply; <= 0 means 5000).  Calls block the thread:
+ * an event loop runs them on a worker.
  * CAL_EINVALID on a remote that cannot be parsed. */
 int ovsdb_session_new(struct ovsdb_session **out, const char *remote, int timeout_ms);
 void ovsdb_session_free(struct ovsdb_session *s);
