@@ -464,9 +464,15 @@ def make_plan(prefix, hosts=DEFAULT_HOSTS, ovs=True, scale=None):
 			else:
 				vm.update(bridge="br-int", ovs_port=pn["tap"])
 			plan["vms"].append(vm)
-	macs = [v["mac"] for v in plan["vms"]] + [n["dhcp"]["mac"] for n in plan["networks"]]
-	if len(set(macs)) != len(macs):
-		raise LabError("derived MAC addresses collide; choose another prefix")
+	macs = [v["mac"] for v in plan["vms"]] + [n["dhcp"]["mac"] for n in plan["networks"]] + \
+		[i["mac"] for i in r["interfaces"]]
+	taps = [v["tap"] for v in plan["vms"]] + [n["dhcp"]["tap"] for n in plan["networks"]] + \
+		[i["tap"] for i in r["interfaces"]]
+	# Derived from uuids: a collision is astronomically unlikely, but
+	# would silently merge two ports, so refuse it.
+	if len(set(macs)) != len(macs) or len(set(taps)) != len(taps):
+		raise LabError(f"derived MAC addresses or device names collide for prefix "
+			       f"'{prefix}'; choose another prefix")
 	return plan
 
 

@@ -3,7 +3,8 @@
 - `lab` (session): one lab of namespaces (lab/lab.py) for the whole run,
   with a prefix of its own (t<pid>, or $CALIPSO_TEST_LAB_PREFIX) so it never
   collides with the demo lab or another run; always torn down at the end
-  (unless CALIPSO_LAB_KEEP=1, for debugging).  Yields a lablib.Lab.  A test
+  (unless CALIPSO_LAB_KEEP=1, for debugging).  Labs left by test sessions
+  that died (t<pid> whose pytest is gone) are removed first.  Yields a lablib.Lab.  A test
   that breaks the lab on purpose restores it, or calls lab.ensure_up() (a
   rebuild with the same names and ids) in a finally.
 - `db_path` (function): a fresh database path in the test's tmp dir.
@@ -15,6 +16,7 @@ with the reason.
 """
 
 import os
+import re
 import shutil
 import sys
 
@@ -41,6 +43,26 @@ def lab_skip_reason():
 		if not shutil.which(tool):
 			return f"{tool} is not installed (scripts/deps.sh installs it)"
 	return None
+
+
+def remove_stale_test_labs():
+	"""Removes labs of earlier test sessions that died without tearing
+	down (t<pid>[suffix] whose pytest process is gone)."""
+	try:
+		names = os.listdir(labmod.RUN_ROOT)
+	except FileNotFoundError:
+		return []
+	removed = []
+	for p in names:
+		m = re.fullmatch(r"t(\d+)[a-z]?", p)
+		if not m or int(m.group(1)) == os.getpid():
+			continue
+		pid = int(m.group(1))
+		if labmod.pid_alive(pid) and "pytest" in labmod.proc_cmdline(pid):
+			continue  # a session running now
+		labmod.down(p)
+		removed.append(p)
+	return removed
 
 
 def _lab_report(prefix, tail=25):
@@ -85,6 +107,8 @@ def lab(request):
 	def log(msg):
 		if tr is not None and request.config.getoption("verbose") > 0:
 			tr.write_line(msg)
+	for p in remove_stale_test_labs():
+		log(f"lab: removed the stale lab {p} of a dead test session")
 	try:
 		labmod.up(prefix, hosts=TEST_LAB_HOSTS, log=log)
 	except labmod.LabError as e:

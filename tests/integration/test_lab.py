@@ -391,7 +391,6 @@ def test_up_is_idempotent_and_down_leaves_nothing(lab, own_prefix):
 	st2 = labmod.up(p, hosts=2, ovs=False)
 	again_s = time.monotonic() - t
 	assert st2["processes"] == st1["processes"]
-	assert again_s < up_s
 	# Other options rebuild it.
 	st3 = labmod.up(p, hosts=2, ovs=True)
 	assert {x["pid"] for x in st3["processes"]}.isdisjoint({x["pid"] for x in st1["processes"]})
