@@ -192,13 +192,16 @@ static int bld_index_reports(struct bld *b, const json_t *reports, json_t *label
 {
 	size_t i, total = 0;
 	json_t *r;
+	json_t *seen = json_object();
 
 	json_array_foreach(reports, i, r)
 		total += json_array_size(json_object_get(json_object_get(r, "kernel"),
 							 "namespaces"));
 	b->nss = calloc(total ? total : 1, sizeof(*b->nss));
-	if (!b->nss)
+	if (!b->nss || !seen) {
+		json_decref(seen);
 		return cal_error_set(CAL_ENOMEM, "out of memory");
+	}
 	json_array_foreach(reports, i, r) {
 		const char *machine = cal_json_str(r, "machine");
 		bool is_switch = strcmp(cal_json_str(r, "role"), "switch") == 0;
@@ -223,8 +226,25 @@ static int bld_index_reports(struct bld *b, const json_t *reports, json_t *label
 				n->label = cal_json_str(ns, "name");
 			} else {
 				char *name = bld_instance_name(ns);
+				char hk[512];
 
 				n->cls = BLD_NS_INSTANCE;
+				/* Two containers of a host with one hostname: the
+				 * second is told apart by its holder's pid. */
+				snprintf(hk, sizeof(hk), "%s|%s", n->host, name ? name : "netns");
+				if (json_object_get(seen, hk)) {
+					json_t *p0 = json_array_get(json_object_get(ns, "processes"),
+								    0);
+					char *alt = cal_strdup_printf(
+						"%s-%lld", name ? name : "netns",
+						(long long)(p0 ? cal_json_int(p0, "pid", 0)
+							       : cal_json_int(ns, "inode", 0)));
+
+					free(name);
+					name = alt;
+				}
+				snprintf(hk, sizeof(hk), "%s|%s", n->host, name ? name : "netns");
+				json_object_set_new(seen, hk, json_true());
 				json_array_append_new(labels, json_string(name ? name : "netns"));
 				free(name);
 				n->label = json_string_value(json_array_get(labels,
@@ -242,6 +262,7 @@ static int bld_index_reports(struct bld *b, const json_t *reports, json_t *label
 			b->nns++;
 		}
 	}
+	json_decref(seen);
 	return 0;
 }
 

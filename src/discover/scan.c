@@ -216,8 +216,14 @@ static void scan_host_sources(json_t *report, const json_t *member,
 			cal_log_warn("scan", "host %s: %s", cal_json_str(report, "host"),
 				     cal_error_last());
 		} else {
-			json_array_append_new(sources, scan_source("libvirt", "ok",
-								   cal_time_mono_us() - t0, uri, NULL));
+			/* Domains that could not be read make the answer partial. */
+			json_array_append_new(
+				sources,
+				scan_source("libvirt",
+					    json_array_size(json_object_get(section, "errors"))
+						    ? "partial"
+						    : "ok",
+					    cal_time_mono_us() - t0, uri, NULL));
 			json_object_set_new(report, "libvirt", section);
 		}
 	}

@@ -16,7 +16,7 @@ struct cal_store {
 
 /* store_schema.c: checks the database is Calipso's and brings its schema
  * to the version this binary writes. */
-#define ST_SCHEMA_VERSION 1
+#define ST_SCHEMA_VERSION 2
 int st_schema_migrate(cal_store *st);
 
 /* ------------------------------------------------------------------ */
@@ -62,6 +62,38 @@ int st_sql_prepare(cal_store *st, db_stmt **out, struct st_sql *q);
  * hi = prefix + U+10FFFF, larger than any UTF-8 text with that prefix
  * (byte-wise order on both engines).  Returns a malloc'ed hi. */
 char *st_prefix_upper(const char *prefix);
+
+/* ------------------------------------------------------------------ */
+/* Canonical split and hash (store_canon.c)                            */
+/* ------------------------------------------------------------------ */
+
+struct st_buf {
+	char *s; /* NUL-terminated */
+	size_t len, cap;
+};
+
+struct st_canon_member {
+	const char *key;
+	const json_t *value;
+};
+
+/* Reusable state for st_canon_split(). */
+struct st_canon {
+	bool usable;
+	struct st_buf stable, vol; /* canonical texts of the last split */
+	bool has_vol;              /* the volatile part is not empty */
+	char hash[CAL_HASH_HEXSZ];  /* of `stable` */
+	char vhash[CAL_HASH_HEXSZ]; /* of `vol`, when has_vol */
+	struct st_canon_member *keys; /* stack of sorted members */
+	size_t nkeys, keycap;
+};
+
+int st_canon_init(struct st_canon *c);
+void st_canon_fini(struct st_canon *c);
+/* Same result as cal_object_stable(doc, &vol) followed by the canonical
+ * dump and cal_json_canonical_hash() of both parts, in one pass.
+ * CAL_EINVALID when `doc` is not an object. */
+int st_canon_split(struct st_canon *c, const json_t *doc);
 
 /* ------------------------------------------------------------------ */
 /* String -> index map (store_map.c)                                   */

@@ -123,6 +123,14 @@ static const char *const sc_migrations[] = {
 	"  vhash TEXT NOT NULL,"
 	"  doc TEXT NOT NULL,"
 	"  PRIMARY KEY (env, id));",
+	/* 2: last good report section of every (host, source). */
+	"CREATE TABLE source_sections ("
+	"  env {KEY} NOT NULL,"
+	"  host {KEY} NOT NULL,"
+	"  source {KEY} NOT NULL,"
+	"  ts BIGINT NOT NULL,"
+	"  doc TEXT NOT NULL,"
+	"  PRIMARY KEY (env, host, source));",
 };
 
 _Static_assert(sizeof(sc_migrations) / sizeof(sc_migrations[0]) == ST_SCHEMA_VERSION,
