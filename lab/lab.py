@@ -113,7 +113,14 @@ def run(argv, input=None, check=True, timeout=60, env=None):
         raise LabError(f"command timed out after {timeout}s: {_fmt_cmd(argv)}")
     if check and cp.returncode != 0:
         err = (cp.stderr or cp.stdout).strip()
-        raise LabError(f"command failed (exit {cp.returncode}): {_fmt_cmd(argv)}\n  {err}")
+        msg = f"command failed (exit {cp.returncode}): {_fmt_cmd(argv)}\n  {err}"
+        if input:
+            # A batch: show what was fed to it, the failing line among them.
+            lines = input.splitlines()
+            msg += "\n  input:\n" + "\n".join("    " + l for l in lines[:40])
+            if len(lines) > 40:
+                msg += f"\n    ... ({len(lines) - 40} more lines)"
+        raise LabError(msg)
     return cp
 
 
@@ -1443,10 +1450,11 @@ def main(argv=None):
             down(a.prefix, log)
             return 0
         res = status(a.prefix, check_connectivity=not a.no_ping)
-        if a.json:
-            print(json.dumps(res, indent=1))
-        else:
-            print(format_status(res))
+        try:
+            print(json.dumps(res, indent=1) if a.json else format_status(res), flush=True)
+        except BrokenPipeError:
+            # `status | head`: the reader left; say nothing more.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0 if res["healthy"] else (3 if not res["exists"] else 1)
     except LabError as e:
         print(f"lab.py {a.cmd}: {e}", file=sys.stderr)

@@ -531,3 +531,15 @@ def test_calipso_helper_parses_json(db_path):
     assert res.rc == 0 and isinstance(res.json, dict) and res.json.get("version")
     with pytest.raises(AssertionError, match="unexpected exit status"):
         calipso("no-such-command", db=db_path)
+
+
+def test_failed_up_names_the_command_and_cleans_up(lab, own_prefix, monkeypatch):
+    p = own_prefix("f")
+    # An impossible VXLAN port makes `ip link add ... vxlan` fail mid-build.
+    monkeypatch.setattr(labmod, "VXLAN_PORT", 70000)
+    with pytest.raises(labmod.LabError) as ei:
+        labmod.up(p, hosts=2, ovs=False)
+    msg = str(ei.value)
+    assert "command failed" in msg and f"ip -n {p}-h1 -batch -" in msg
+    assert "70000" in msg  # ip's own complaint about the port is quoted
+    assert _nothing_left(p), _leftovers(p)
