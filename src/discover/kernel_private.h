@@ -293,6 +293,9 @@ size_t kp_cmdline_clean(char *buf, size_t len);
  * reads (dnsmasq, haproxy, ovs-vswitchd, neutron-*, ...): by comm, or by
  * the script name when comm is an interpreter. */
 bool kp_is_interesting(const char *comm, const char *cmdline);
+/* Whether a comm that is not a daemon's may still hide one (cut at 15
+ * bytes, or an interpreter): only then is the cmdline worth reading. */
+bool kp_comm_may_hide(const char *comm);
 
 /* Every readable /proc/PID with its net and uts namespace inodes, sorted
  * by pid; processes that vanish or cannot be read are skipped. */

@@ -244,6 +244,7 @@ static int ks_attach_processes(struct kn_scan *k)
 		struct kn_ns *ns = kn_ns_find(&k->set, p->net_ino);
 		bool uts_own = p->uts_ino != 0 && p->uts_ino != k->self_uts_ino;
 		const char *uts = NULL;
+		bool filter, by_comm;
 		json_t *obj;
 		int rc;
 
@@ -252,11 +253,17 @@ static int ks_attach_processes(struct kn_scan *k)
 		ns->process_count++;
 		if (json_array_size(ns->processes) >= KP_PROCESSES_MAX)
 			continue;
-		if (kp_read_comm(comm, sizeof(comm), p->pid) != 0 ||
-		    kp_read_cmdline(cmdline, sizeof(cmdline), p->pid) != 0)
+		if (kp_read_comm(comm, sizeof(comm), p->pid) != 0)
 			continue;
-		if (ns->root && !(k->opts && k->opts->all_root_processes) &&
-		    !kp_is_interesting(comm, cmdline))
+		/* Most root processes are told apart by comm alone, without
+		 * reading their cmdline. */
+		filter = ns->root && !(k->opts && k->opts->all_root_processes);
+		by_comm = kp_is_interesting(comm, NULL);
+		if (filter && !by_comm && !kp_comm_may_hide(comm))
+			continue;
+		if (kp_read_cmdline(cmdline, sizeof(cmdline), p->pid) != 0)
+			continue;
+		if (filter && !by_comm && !kp_is_interesting(comm, cmdline))
 			continue;
 		/* The hostname costs two setns calls: only for the containers
 		 * the builder names after it (own UTS, unnamed namespace). */

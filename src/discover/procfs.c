@@ -87,6 +87,15 @@ bool kp_is_interesting(const char *comm, const char *cmdline)
 	return kp_match(kp_daemons, nd, word);
 }
 
+bool kp_comm_may_hide(const char *comm)
+{
+	/* The kernel keeps 15 bytes of the executable's name: a full comm may
+	 * be a cut one; an interpreter runs the daemon as its argument. */
+	return strlen(comm) >= 15 ||
+	       kp_match(kp_interpreters, sizeof(kp_interpreters) / sizeof(kp_interpreters[0]),
+			comm);
+}
+
 int kp_parse_ns_link(uint64_t *inode, const char *target, const char *type)
 {
 	size_t tl = strlen(type);

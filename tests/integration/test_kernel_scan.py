@@ -284,15 +284,23 @@ def test_root_processes_are_filtered_to_daemons(topo, tmp_path):
     # plain sleep: only the first is kept for the root namespace.
     fake = tmp_path / "dnsmasq"
     shutil.copy("/bin/sleep", fake)
+    # A script run by an interpreter is known by its argument.
+    script = tmp_path / "neutron-nlt-agent"
+    script.write_text("sleep 600\n")
     daemon = subprocess.Popen([str(fake), "600"])
     plain = subprocess.Popen(["sleep", "600"])
+    # Its own process group, so that its sleep goes with it.
+    agent = subprocess.Popen(["sh", str(script)], start_new_session=True)
     try:
         wait_for(lambda: open("/proc/%d/comm" % daemon.pid).read().strip() == "dnsmasq",
                  timeout=10, what="the stand-in to start")
+        wait_for(lambda: str(script) in open("/proc/%d/cmdline" % agent.pid).read(),
+                 timeout=10, what="the script to start")
         scan, _ = kernel_dump()
         root = [n for n in scan["namespaces"] if n["root"]][0]
         pids = {p["pid"] for p in root["processes"]}
         assert daemon.pid in pids and plain.pid not in pids
+        assert agent.pid in pids
         assert root["process_count"] > len(root["processes"])
         mine = [p for p in root["processes"] if p["pid"] == daemon.pid][0]
         assert mine["uts_own"] is False and mine["uts"] == os.uname().nodename
@@ -300,7 +308,8 @@ def test_root_processes_are_filtered_to_daemons(topo, tmp_path):
         root = [n for n in scan["namespaces"] if n["root"]][0]
         assert len(root["processes"]) <= 64
     finally:
-        for p in (daemon, plain):
+        os.killpg(agent.pid, signal.SIGKILL)
+        for p in (daemon, plain, agent):
             p.kill()
             p.wait(timeout=10)
 

@@ -811,6 +811,13 @@ static void test_procfs_helpers(void **state)
 	assert_false(kp_is_interesting("sleep", "sleep 60"));
 	assert_false(kp_is_interesting("bash", "bash"));
 	assert_false(kp_is_interesting("", ""));
+	assert_false(kp_is_interesting("dnsmasq-helper", NULL));
+	assert_true(kp_is_interesting("haproxy", NULL));
+
+	assert_true(kp_comm_may_hide("python3"));
+	assert_true(kp_comm_may_hide("ovs-vswitchd-xx"));
+	assert_false(kp_comm_may_hide("sleep"));
+	assert_false(kp_comm_may_hide("cron"));
 }
 
 int main(void)
