@@ -208,6 +208,18 @@ typedef int (*nl_msg_fn)(const struct nlmsghdr *nlh, size_t len, void *arg);
  * it got and dumps again. */
 int nl_sock_dump(struct nl_sock *s, uint16_t type, uint8_t family, nl_msg_fn fn, void *arg);
 
+/* The state of one dump being read, and its pure core: processes one
+ * datagram (messages of other requests skipped, data messages to `fn`,
+ * NLM_F_DUMP_INTR / NLMSG_OVERRUN / a DONE of -EINTR noted in `intr`,
+ * NLMSG_DONE / NLMSG_ERROR end it with `first` = the first error).
+ * Returns CAL_EPROTO only when the datagram's framing is broken. */
+struct nl_dump_state {
+	uint32_t seq, portid;
+	bool done, intr;
+	int first;
+};
+int nl_dump_feed(struct nl_dump_state *st, const void *buf, size_t n, nl_msg_fn fn, void *arg);
+
 /* Asks the socket's namespace for its nsid of each namespace in fds[]
  * (batched, NL_NSID_BATCH per send).  nsids[i] = -1 when none. */
 int nl_sock_nsids(struct nl_sock *s, int32_t *nsids, const int *fds, size_t n);

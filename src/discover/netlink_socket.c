@@ -179,12 +179,61 @@ static int nl_msg_errno(const struct nlmsghdr *nlh)
 	return e < 0 ? -e : 0;
 }
 
+int nl_dump_feed(struct nl_dump_state *st, const void *buf, size_t n, nl_msg_fn fn, void *arg)
+{
+	size_t off, msglen;
+	int rc;
+
+	for (off = 0; off < n && !st->done; off += msglen) {
+		const struct nlmsghdr *nlh = (const void *)((const char *)buf + off);
+		int e;
+
+		rc = nl_msg_check(nlh, n - off, &msglen);
+		if (rc)
+			return rc;
+		/* Left over from an earlier request: not ours. */
+		if (nlh->nlmsg_seq != st->seq || nlh->nlmsg_pid != st->portid)
+			continue;
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+			st->intr = true;
+		switch (nlh->nlmsg_type) {
+		case NLMSG_NOOP:
+			break;
+		case NLMSG_OVERRUN:
+			st->intr = true;
+			break;
+		case NLMSG_DONE:
+			st->done = true;
+			e = nl_msg_errno(nlh);
+			/* A dump the kernel gave up on is a dump to redo. */
+			if (e == EINTR || e == EAGAIN)
+				st->intr = true;
+			else if (e && !st->first)
+				st->first = cal_error_set_errno(CAL_EIO, e, "netlink dump failed");
+			break;
+		case NLMSG_ERROR:
+			/* An error ends the dump (no NLMSG_DONE follows). */
+			st->done = true;
+			e = nl_msg_errno(nlh);
+			if (e && !st->first)
+				st->first = cal_error_set_errno(e == EPERM ? CAL_EPERM : CAL_EIO, e,
+								"netlink dump refused");
+			break;
+		default:
+			e = fn(nlh, msglen, arg);
+			if (e && !st->first)
+				st->first = e;
+		}
+	}
+	return 0;
+}
+
 int nl_sock_dump(struct nl_sock *s, uint16_t type, uint8_t family, nl_msg_fn fn, void *arg)
 {
+	struct nl_dump_state st = { 0 };
 	uint32_t req[32];
-	bool done = false, intr = false;
-	int first = 0, rc;
 	size_t reqlen;
+	int rc;
 
 	if (s->broken)
 		return cal_error_set(CAL_EIO, "netlink socket unusable after an earlier error");
@@ -192,60 +241,23 @@ int nl_sock_dump(struct nl_sock *s, uint16_t type, uint8_t family, nl_msg_fn fn,
 	reqlen = nl_dump_request(req, type, family, ++s->seq);
 	if (mnl_socket_sendto(s->mnl, req, reqlen) < 0)
 		return cal_error_set_errno(CAL_EIO, errno, "cannot send a netlink dump request");
-
-	while (!done) {
-		size_t n, off, msglen;
+	st.seq = s->seq;
+	st.portid = s->portid;
+	while (!st.done) {
+		size_t n;
 
 		rc = nl_sock_recv(s, &n);
-		if (rc)
-			goto broken;
-		for (off = 0; off < n && !done; off += msglen) {
-			const struct nlmsghdr *nlh = (const void *)(s->buf + off);
-			int e;
-
-			rc = nl_msg_check(nlh, n - off, &msglen);
-			if (rc)
-				goto broken;
-			if (nlh->nlmsg_seq != s->seq || nlh->nlmsg_pid != s->portid)
-				continue;
-			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-				intr = true;
-			switch (nlh->nlmsg_type) {
-			case NLMSG_NOOP:
-				break;
-			case NLMSG_OVERRUN:
-				intr = true;
-				break;
-			case NLMSG_DONE:
-				done = true;
-				e = nl_msg_errno(nlh);
-				/* A dump the kernel gave up on is a dump to redo. */
-				if (e == EINTR || e == EAGAIN)
-					intr = true;
-				else if (e && !first)
-					first = cal_error_set_errno(CAL_EIO, e, "netlink dump failed");
-				break;
-			case NLMSG_ERROR:
-				/* An error ends the dump (no NLMSG_DONE follows). */
-				done = true;
-				e = nl_msg_errno(nlh);
-				if (e && !first)
-					first = cal_error_set_errno(e == EPERM ? CAL_EPERM : CAL_EIO, e,
-								    "netlink dump refused");
-				break;
-			default:
-				e = fn(nlh, msglen, arg);
-				if (e && !first)
-					first = e;
-			}
+		if (!rc)
+			rc = nl_dump_feed(&st, s->buf, n, fn, arg);
+		if (rc) {
+			/* The kernel may be mid-dump: this socket is done for. */
+			s->broken = true;
+			return rc;
 		}
 	}
-	if (first)
-		return first;
-	return intr ? 1 : 0;
-broken:
-	s->broken = true;
-	return rc;
+	if (st.first)
+		return st.first;
+	return st.intr ? 1 : 0;
 }
 
 int nl_sock_nsids(struct nl_sock *s, int32_t *nsids, const int *fds, size_t n)

@@ -4,6 +4,7 @@
  * dummy, VLAN filtering, unknown attributes), cross-references (ports,
  * members, veth peers through nsids), malformed and truncated input, nsid
  * requests and replies, and the /proc helpers. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -758,6 +759,136 @@ static void test_resolve_dangling(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* Reading dumps: one datagram at a time                               */
+/* ------------------------------------------------------------------ */
+
+struct feed_count {
+	int calls;
+	int fail_at; /* call number answered with CAL_EPROTO, 0 = none */
+};
+
+static int feed_cb(const struct nlmsghdr *nlh, size_t len, void *arg)
+{
+	struct feed_count *c = arg;
+
+	(void)nlh;
+	(void)len;
+	c->calls++;
+	return c->calls == c->fail_at ? CAL_EPROTO : 0;
+}
+
+/* The captured link dump relabelled as the reply to request `seq` of
+ * port 9, with room after it for a final message. */
+static struct blob dump_reply(uint32_t seq, int *nmsg)
+{
+	struct blob b = load("a/links.bin");
+	size_t off = 0, msglen;
+
+	b.data = realloc(b.data, b.len + 64);
+	assert_non_null(b.data);
+	*nmsg = 0;
+	while (off < b.len) {
+		struct nlmsghdr *nlh = (void *)((char *)b.data + off);
+
+		assert_int_equal(nl_msg_check(nlh, b.len - off, &msglen), 0);
+		nlh->nlmsg_seq = seq;
+		nlh->nlmsg_pid = 9;
+		nlh->nlmsg_flags = NLM_F_MULTI;
+		off += msglen;
+		(*nmsg)++;
+	}
+	return b;
+}
+
+/* Appends an NLMSG_DONE or NLMSG_ERROR carrying `err`. */
+static size_t put_end(struct blob *b, uint16_t type, uint32_t seq, int err)
+{
+	struct nlmsghdr *nlh = (void *)((char *)b->data + b->len);
+	size_t len = type == NLMSG_ERROR ? NLMSG_HDRLEN + sizeof(struct nlmsgerr)
+					 : NLMSG_HDRLEN + sizeof(int);
+
+	memset(nlh, 0, len);
+	nlh->nlmsg_len = (uint32_t)len;
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_pid = 9;
+	memcpy(mnl_nlmsg_get_payload(nlh), &err, sizeof(err));
+	return b->len + NLMSG_ALIGN(len);
+}
+
+static void test_dump_feed(void **state)
+{
+	struct nl_dump_state st;
+	struct feed_count c;
+	struct blob b;
+	size_t full;
+	int n;
+
+	(void)state;
+	/* A whole dump: every message to the callback, then done. */
+	b = dump_reply(5, &n);
+	full = put_end(&b, NLMSG_DONE, 5, 0);
+	st = (struct nl_dump_state){ .seq = 5, .portid = 9 };
+	c = (struct feed_count){ 0 };
+	assert_int_equal(nl_dump_feed(&st, b.data, full, feed_cb, &c), 0);
+	assert_true(st.done);
+	assert_false(st.intr);
+	assert_int_equal(st.first, 0);
+	assert_int_equal(c.calls, n);
+
+	/* In two datagrams: not done after the first. */
+	st = (struct nl_dump_state){ .seq = 5, .portid = 9 };
+	c = (struct feed_count){ 0 };
+	assert_int_equal(nl_dump_feed(&st, b.data, b.len, feed_cb, &c), 0);
+	assert_false(st.done);
+	assert_int_equal(nl_dump_feed(&st, (char *)b.data + b.len, full - b.len, feed_cb, &c), 0);
+	assert_true(st.done);
+	assert_int_equal(c.calls, n);
+
+	/* Replies to an older request are skipped. */
+	st = (struct nl_dump_state){ .seq = 6, .portid = 9 };
+	c = (struct feed_count){ 0 };
+	assert_int_equal(nl_dump_feed(&st, b.data, b.len, feed_cb, &c), 0);
+	assert_int_equal(c.calls, 0);
+	assert_false(st.done);
+
+	/* The kernel flags the dump inconsistent: to be read again. */
+	((struct nlmsghdr *)b.data)->nlmsg_flags |= NLM_F_DUMP_INTR;
+	st = (struct nl_dump_state){ .seq = 5, .portid = 9 };
+	c = (struct feed_count){ 0 };
+	assert_int_equal(nl_dump_feed(&st, b.data, full, feed_cb, &c), 0);
+	assert_true(st.done && st.intr);
+	((struct nlmsghdr *)b.data)->nlmsg_flags &= (uint16_t)~NLM_F_DUMP_INTR;
+
+	/* A malformed message does not stop the others. */
+	st = (struct nl_dump_state){ .seq = 5, .portid = 9 };
+	c = (struct feed_count){ .fail_at = 2 };
+	assert_int_equal(nl_dump_feed(&st, b.data, full, feed_cb, &c), 0);
+	assert_int_equal(c.calls, n);
+	assert_int_equal(st.first, CAL_EPROTO);
+
+	/* DONE with -EINTR: redo; NLMSG_ERROR: the error, no more reading. */
+	full = put_end(&b, NLMSG_DONE, 5, -EINTR);
+	st = (struct nl_dump_state){ .seq = 5, .portid = 9 };
+	assert_int_equal(nl_dump_feed(&st, b.data, full, feed_cb, &c), 0);
+	assert_true(st.done && st.intr);
+	assert_int_equal(st.first, 0);
+	full = put_end(&b, NLMSG_ERROR, 5, -EPERM);
+	st = (struct nl_dump_state){ .seq = 5, .portid = 9 };
+	assert_int_equal(nl_dump_feed(&st, (char *)b.data + b.len, full - b.len, feed_cb, &c),
+			 0);
+	assert_true(st.done);
+	assert_int_equal(st.first, CAL_EPERM);
+	assert_non_null(strstr(cal_error_last(), "Operation not permitted"));
+
+	/* Broken framing. */
+	st = (struct nl_dump_state){ .seq = 5, .portid = 9 };
+	((struct nlmsghdr *)b.data)->nlmsg_len = 3;
+	assert_int_equal(nl_dump_feed(&st, b.data, b.len, feed_cb, &c), CAL_EPROTO);
+	free(b.data);
+}
+
+/* ------------------------------------------------------------------ */
 /* Strings and /proc helpers                                           */
 /* ------------------------------------------------------------------ */
 
@@ -834,6 +965,7 @@ int main(void)
 		cmocka_unit_test(test_collect_skips_malformed),
 		cmocka_unit_test(test_addr_and_neigh_malformed),
 		cmocka_unit_test(test_nsid_messages),
+		cmocka_unit_test(test_dump_feed),
 		cmocka_unit_test(test_resolve_dangling),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_procfs_helpers),
