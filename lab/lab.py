@@ -1070,7 +1070,7 @@ def libvirt_xml(plan, h):
 # ---------------------------------------------------------------------------
 # Status and connectivity.
 
-def _ping(pid, target, count=1, wait=1):
+def _ping(pid, target, count=1, wait=2):
     return subprocess.Popen(["nsenter", "--net", "-t", str(pid), "ping", "-n", "-q",
                              "-c", str(count), "-W", str(wait), target],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -1435,6 +1435,9 @@ def main(argv=None):
     def log(m):
         if not getattr(a, "quiet", False):
             print(m, file=sys.stderr, flush=True)
+    if os.geteuid() != 0:
+        print(f"lab.py {a.cmd}: the lab needs root (network namespaces)", file=sys.stderr)
+        return 1
     try:
         if a.cmd == "up":
             scale = _parse_scale(a.scale)
