@@ -212,10 +212,18 @@ static int kn_netns_add_one(struct kn_ns_set *set, const char *name)
 				 strerror(errno));
 		return 0;
 	}
-	/* An unmounted leftover is a plain file on tmpfs; a bind mount of
-	 * another kind of namespace answers with its own type. */
+	/* A file not (or no longer, or not yet) mounted is a plain file on
+	 * tmpfs: `ip netns del` unmounts before it unlinks, `ip netns add`
+	 * creates before it mounts.  A bind mount of another kind of
+	 * namespace answers with its own type. */
 	type = ioctl(fd, NS_GET_NSTYPE);
-	if (fstat(fd, &st) < 0 || type != CLONE_NEWNET) {
+	if (fstat(fd, &st) < 0 || (type < 0 && errno == ENOTTY)) {
+		kn_error(set->errors, "namespace '%s' is not mounted (being created or deleted, "
+			 "or a stale file in %s)", name, KN_NETNS_DIR);
+		close(fd);
+		return 0;
+	}
+	if (type != CLONE_NEWNET) {
 		kn_error(set->errors, "'%s' is not a network namespace", path);
 		close(fd);
 		return 0;
