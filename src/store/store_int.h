@@ -15,9 +15,10 @@ struct cal_store {
 };
 
 /* store_schema.c: checks the database is Calipso's and brings its schema
- * to the version this binary writes. */
-#define ST_SCHEMA_VERSION 2
+ * to the version this binary writes (the number of its migrations). */
 int st_schema_migrate(cal_store *st);
+
+/* DDL of migrations written in other files (store_schema.c lists them). */
 
 /* ------------------------------------------------------------------ */
 /* JSON text                                                           */
@@ -83,7 +84,8 @@ struct st_canon {
 	struct st_buf stable, vol; /* canonical texts of the last split */
 	bool has_vol;              /* the volatile part is not empty */
 	char hash[CAL_HASH_HEXSZ];  /* of `stable` */
-	char vhash[CAL_HASH_HEXSZ]; /* of `vol`, when has_vol */
+	char vhash[CAL_HASH_HEXSZ]; /* of `vol` when has_vol (a change
+				     * detector, not the canonical hash) */
 	struct st_canon_member *keys; /* stack of sorted members */
 	size_t nkeys, keycap;
 };
@@ -91,7 +93,8 @@ struct st_canon {
 int st_canon_init(struct st_canon *c);
 void st_canon_fini(struct st_canon *c);
 /* Same result as cal_object_stable(doc, &vol) followed by the canonical
- * dump and cal_json_canonical_hash() of both parts, in one pass.
+ * dump of both parts and cal_json_canonical_hash() of the stable one, in
+ * one pass.
  * CAL_EINVALID when `doc` is not an object. */
 int st_canon_split(struct st_canon *c, const json_t *doc);
 

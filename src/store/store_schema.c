@@ -39,8 +39,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const sc_migrations[] = {
-	/* 1: the first schema. */
+/* 1: the first schema. */
+static const char sc_ddl_inventory[] =
 	"CREATE TABLE meta ("
 	"  key {KEY} PRIMARY KEY,"
 	"  value TEXT NOT NULL);"
@@ -122,19 +122,32 @@ static const char *const sc_migrations[] = {
 	"  id {KEY} NOT NULL,"
 	"  vhash TEXT NOT NULL,"
 	"  doc TEXT NOT NULL,"
-	"  PRIMARY KEY (env, id));",
-	/* 2: last good report section of every (host, source). */
+	"  PRIMARY KEY (env, id));";
+
+/* 2: last good report section of every (host, source). */
+static const char sc_ddl_sections[] =
 	"CREATE TABLE source_sections ("
 	"  env {KEY} NOT NULL,"
 	"  host {KEY} NOT NULL,"
 	"  source {KEY} NOT NULL,"
 	"  ts BIGINT NOT NULL,"
 	"  doc TEXT NOT NULL,"
-	"  PRIMARY KEY (env, host, source));",
+	"  PRIMARY KEY (env, host, source));";
+
+/* Every migration in the order they run; the schema version is the number
+ * of migrations applied.  A subsystem that needs tables writes its DDL in
+ * its own store_<area>.c (declared in store_int.h) and appends one line
+ * here: never insert before the end, databases already count on the
+ * positions. */
+static const struct {
+	const char *name;
+	const char *ddl;
+} sc_migrations[] = {
+	{ "inventory", sc_ddl_inventory },
+	{ "sections", sc_ddl_sections },
 };
 
-_Static_assert(sizeof(sc_migrations) / sizeof(sc_migrations[0]) == ST_SCHEMA_VERSION,
-	       "one migration per schema version");
+#define ST_SCHEMA_VERSION ((int)(sizeof(sc_migrations) / sizeof(sc_migrations[0])))
 
 enum sc_kind { SC_EMPTY, SC_CALIPSO, SC_FOREIGN };
 
@@ -262,13 +275,14 @@ int st_schema_migrate(cal_store *st)
 	if (rc)
 		goto fail;
 	for (int v = version + 1; v <= ST_SCHEMA_VERSION; v++) {
-		rc = db_exec_ddl(st->db, sc_migrations[v - 1]);
+		rc = db_exec_ddl(st->db, sc_migrations[v - 1].ddl);
 		if (rc) {
-			cal_error_prefix(rc, "cannot migrate database '%s' to schema version %d",
-					 db_name(st->db), v);
+			cal_error_prefix(rc, "cannot migrate database '%s' to schema version %d (%s)",
+					 db_name(st->db), v, sc_migrations[v - 1].name);
 			goto fail;
 		}
-		cal_log_info("store", "database '%s': schema version %d", db_name(st->db), v);
+		cal_log_info("store", "database '%s': schema version %d (%s)", db_name(st->db), v,
+			     sc_migrations[v - 1].name);
 	}
 	snprintf(num, sizeof(num), "%d", ST_SCHEMA_VERSION);
 	rc = sc_meta_set(st, "application", "calipso");
