@@ -62,6 +62,9 @@ int db_exec(db *d, const char *sql);
  *   {ID}   an auto-numbered int64 primary key column type
  *   {KEY}  a text type that compares byte-wise (used for ids, paths,
  *          names: identical ordering and range scans on both engines)
+ *   {WITHOUT_ROWID}  after a CREATE TABLE's closing parenthesis: the
+ *          table is stored in its primary key's b-tree (SQLite; nothing
+ *          on PostgreSQL), for small rows always reached by that key
  * Other text is passed through. */
 int db_exec_ddl(db *d, const char *ddl);
 

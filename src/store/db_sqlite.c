@@ -245,7 +245,7 @@ int db_open_sqlite(db **out, const char *path)
 	rc = sqlite3_exec(q->h,
 			  "PRAGMA synchronous = NORMAL;"
 			  "PRAGMA foreign_keys = ON;"
-			  "PRAGMA cache_size = -65536;"
+			  "PRAGMA cache_size = -262144;" "PRAGMA mmap_size = 1073741824;"
 			  "PRAGMA temp_store = MEMORY;"
 			  "PRAGMA journal_size_limit = 67108864;",
 			  NULL, NULL, NULL);

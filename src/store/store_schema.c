@@ -97,7 +97,7 @@ static const char sc_ddl_inventory[] =
 	"  id {KEY} NOT NULL,"
 	"  vhash TEXT NOT NULL,"
 	"  doc TEXT NOT NULL,"
-	"  PRIMARY KEY (env, id));"
+	"  PRIMARY KEY (env, id)){WITHOUT_ROWID};"
 	"CREATE TABLE links ("
 	"  env {KEY} NOT NULL,"
 	"  id {KEY} NOT NULL,"
@@ -122,7 +122,7 @@ static const char sc_ddl_inventory[] =
 	"  id {KEY} NOT NULL,"
 	"  vhash TEXT NOT NULL,"
 	"  doc TEXT NOT NULL,"
-	"  PRIMARY KEY (env, id));";
+	"  PRIMARY KEY (env, id)){WITHOUT_ROWID};";
 
 /* 2: last good report section of every (host, source). */
 static const char sc_ddl_sections[] =

@@ -22,6 +22,7 @@
 
 #include "core/core.h"
 #include "store/store.h"
+#include "store/store_int.h" /* st_canon_split(), checked against core */
 
 #define T0 1795334400000000LL /* 2026-11-22T08:00:00Z */
 #define SEC 1000000LL
@@ -1031,6 +1032,111 @@ static void test_pg_foreign_schema(void **state)
 	assert_non_null(strstr(cal_error_last(), "not a Calipso database"));
 }
 
+/* ------------------------------------------------------------------ */
+/* The commit's canonical split agrees with core's                     */
+/* ------------------------------------------------------------------ */
+
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+static json_t *rnd_string(void)
+{
+	static const char *const parts[] = { "eth0", "\"q\"", "back\\slash", "tab\there",
+					     "nl\n", "\x01ctl\x1f", "\u00e9t\u00e9", "\U0001d11e",
+					     "/slash/", "", "caf\u00e9 \u2028", "\x7f" };
+	char buf[128] = "";
+	int n = (int)(rnd() % 3) + 1;
+
+	for (int i = 0; i < n; i++)
+		strncat(buf, parts[rnd() % (sizeof(parts) / sizeof(parts[0]))],
+			sizeof(buf) - strlen(buf) - 1);
+	if (rnd() % 10 == 0)
+		return json_stringn("nul\0inside", 11);
+	return json_string(buf);
+}
+
+static json_t *rnd_value(int depth)
+{
+	switch (rnd() % (depth > 2 ? 5 : 7)) {
+	case 0:
+		if (rnd() % 8 == 0)
+			return json_integer(rnd() % 2 ? INT64_MIN : INT64_MAX);
+		return json_integer((json_int_t)(rnd() % 2000000) - 1000000);
+	case 1: return rnd() % 2 ? json_true() : json_false();
+	case 2: return json_null();
+	case 3:
+	case 4: return rnd_string();
+	case 5: {
+		json_t *a = json_array();
+
+		for (int i = (int)(rnd() % 4); i > 0; i--)
+			json_array_append_new(a, rnd_value(depth + 1));
+		return a;
+	}
+	default: {
+		json_t *o = json_object();
+
+		for (int i = (int)(rnd() % 4); i > 0; i--) {
+			char key[16];
+
+			snprintf(key, sizeof(key), "k%d", (int)(rnd() % 20));
+			json_object_set_new(o, key, rnd_value(depth + 1));
+		}
+		return o;
+	}
+	}
+}
+
+static void test_canonical_split_matches_core(void **state)
+{
+	static const char *const keys[] = { "id", "name", "mtu", "stats", "pids",
+					    CAL_F_LAST_SCANNED, "status_timestamp", "Zed", "a",
+					    "addresses", "flags", "\u00e9", "ab", "abc" };
+	struct st_canon c;
+
+	(void)state;
+	assert_int_equal(st_canon_init(&c), 0);
+	for (int n = 0; n < 3000; n++) {
+		json_t *doc = json_object(), *stable, *vol;
+		char h[CAL_HASH_HEXSZ], *text;
+
+		json_object_set_new(doc, CAL_F_TYPE,
+				    json_string(cal_type_name((enum cal_obj_type)(rnd() %
+										  CAL_T_COUNT_))));
+		for (int k = (int)(rnd() % 10); k > 0; k--)
+			json_object_set_new(doc, keys[rnd() % (sizeof(keys) / sizeof(keys[0]))],
+					    rnd_value(0));
+		if (n % 500 == 0) /* reals take core's path */
+			json_object_set_new(doc, "load", json_real(0.1 * n));
+		assert_int_equal(st_canon_split(&c, doc), 0);
+		stable = cal_object_stable(doc, &vol);
+		text = json_dumps(stable, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+		assert_string_equal(c.stable.s, text);
+		assert_int_equal(c.stable.len, strlen(text));
+		free(text);
+		assert_int_equal(cal_json_canonical_hash(h, stable), 0);
+		assert_string_equal(c.hash, h);
+		assert_int_equal(c.has_vol, json_object_size(vol) > 0);
+		if (c.has_vol) {
+			text = json_dumps(vol, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+			assert_string_equal(c.vol.s, text);
+			free(text);
+			assert_int_equal(strlen(c.vhash), CAL_HASH_HEXSZ - 1);
+		}
+		json_decref(stable);
+		json_decref(vol);
+		json_decref(doc);
+	}
+	st_canon_fini(&c);
+}
+
 #define BOTH(fn)                                                        \
 	cmocka_unit_test_setup_teardown(fn, setup_sqlite, teardown),    \
 	cmocka_unit_test_setup_teardown(fn, setup_pg, teardown)
@@ -1039,6 +1145,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan_status_names),
+		cmocka_unit_test(test_canonical_split_matches_core),
 		cmocka_unit_test(test_default_path),
 		cmocka_unit_test(test_pg_unreachable_hides_password),
 		BOTH(test_env_crud),
