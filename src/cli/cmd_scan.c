@@ -53,6 +53,26 @@ void cli_print_scan(const json_t *scan)
 	if (t && json_array_size(json_object_get(result, "sources")))
 		cli_table_print(t, stdout);
 	cli_table_free(t);
+	/* Parts of a source that could not be read, at most a screenful. */
+	json_array_foreach(json_object_get(result, "sources"), i, s) {
+		json_t *errs = json_object_get(s, "errors");
+		size_t k, n = json_array_size(errs);
+		json_t *e;
+
+		json_array_foreach(errs, k, e) {
+			char *msg;
+
+			if (k == 10) {
+				printf("  %s %s: ... and %zu more\n", cal_json_str(s, "host"),
+				       cal_json_str(s, "name"), n - k);
+				break;
+			}
+			msg = cal_str_escape(json_is_string(e) ? json_string_value(e) : "");
+			printf("  %s %s: %s\n", cal_json_str(s, "host"), cal_json_str(s, "name"),
+			       msg ? msg : "");
+			free(msg);
+		}
+	}
 	if (counts) {
 		json_t *o = json_object_get(counts, "objects"), *l = json_object_get(counts, "links");
 

@@ -30,8 +30,13 @@ json_t *bld_add(struct bld *b, struct bld_host *h, json_t *obj, const char *sour
 		json_decref(obj);
 		return NULL;
 	}
-	if (h && h->when)
-		json_object_set_new(obj, CAL_F_LAST_SCANNED, json_string(h->when));
+	if (h && h->when) {
+		/* Data kept from an earlier scan keeps its time. */
+		json_t *kept = source ? json_object_get(h->kept_from, source) : NULL;
+
+		json_object_set_new(obj, CAL_F_LAST_SCANNED,
+				    kept ? json_incref(kept) : json_string(h->when));
+	}
 	if (source)
 		json_object_set_new(obj, CAL_F_SOURCE, json_string(source));
 	json_object_set_new(b->objects, id, obj);
@@ -803,6 +808,16 @@ static int bld_host(struct bld *b, json_t *report)
 	h.lv_instances = json_object();
 	h.root_links = json_object();
 	h.objs = json_array();
+	h.kept_from = json_object();
+	{
+		size_t k;
+		json_t *src;
+
+		json_array_foreach(json_object_get(report, "sources"), k, src)
+			if (json_is_string(json_object_get(src, "kept_from")))
+				json_object_set(h.kept_from, cal_json_str(src, "name"),
+						json_object_get(src, "kept_from"));
+	}
 	if (!h.ovs_ifaces || !h.lv_targets || !h.lv_instances || !h.root_links || !h.objs) {
 		rc = cal_error_set(CAL_ENOMEM, "out of memory");
 		goto out;
@@ -855,6 +870,7 @@ out:
 	json_decref(h.lv_instances);
 	json_decref(h.root_links);
 	json_decref(h.objs);
+	json_decref(h.kept_from);
 	return rc;
 }
 

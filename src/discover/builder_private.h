@@ -48,6 +48,8 @@ struct bld_host {
 	json_t *root_links;
 	/* Every object of this host, in creation order (borrowed refs). */
 	json_t *objs;
+	/* source name -> time its kept data was read (sources that failed). */
+	json_t *kept_from;
 };
 
 /* Adds `obj` (stolen) to the output, stamping last_scanned and source.

@@ -343,12 +343,29 @@ int cal_scan_collect(json_t **out, const json_t *config,
 				char *d = cal_strdup_printf("%zu namespaces",
 							    json_array_size(mine));
 
-				json_array_append_new(sources,
-						      scan_source("netlink",
-								  json_array_size(errors) || nerr
-									  ? "partial"
-									  : "ok",
-								  kernel_us, d, NULL));
+				json_t *src = scan_source("netlink",
+							  json_array_size(errors) || nerr ? "partial"
+											  : "ok",
+							  kernel_us, d, NULL);
+				json_t *all = json_array();
+				size_t j;
+				json_t *x;
+
+				/* What could not be read, said where operators look:
+				 * machine-wide errors and each namespace's. */
+				json_array_foreach(errors, j, x)
+					json_array_append(all, x);
+				json_array_foreach(mine, j, x) {
+					size_t m;
+					json_t *ne;
+
+					json_array_foreach(json_object_get(x, "errors"), m, ne)
+						json_array_append(all, ne);
+				}
+				if (json_array_size(all))
+					json_object_set(src, "errors", all);
+				json_decref(all);
+				json_array_append_new(sources, src);
 				free(d);
 			}
 		}

@@ -62,6 +62,11 @@ static int pl_keep_last_good(cal_store *st, const char *env, json_t *reports, in
 		goto out;
 	json_array_foreach(reports, i, r) {
 		const char *host = cal_json_str(r, "host");
+		int64_t read_at = ts;
+
+		/* Sections keep the time their source was read. */
+		if (cal_time_parse(&read_at, cal_json_str(r, "scanned_at")))
+			read_at = ts;
 
 		json_array_foreach(json_object_get(r, "sources"), k, s) {
 			const char *name = cal_json_str(s, "name");
@@ -75,7 +80,7 @@ static int pl_keep_last_good(cal_store *st, const char *env, json_t *reports, in
 				if (strcmp(status, "partial") == 0)
 					(*out_errors)++;
 				if (section && json_object_get(r, section)) {
-					rc = cal_store_sections_put(st, env, host, name, ts,
+					rc = cal_store_sections_put(st, env, host, name, read_at,
 								    json_object_get(r, section));
 					if (rc) {
 						json_decref(entry);
@@ -92,6 +97,9 @@ static int pl_keep_last_good(cal_store *st, const char *env, json_t *reports, in
 					json_object_set(r, section, json_object_get(old, "doc"));
 					cal_time_format(when, cal_json_int(old, "ts", 0));
 					json_object_set_new(entry, "kept_from", json_string(when));
+					/* The builder stamps these objects with the time
+					 * their data was read, not now. */
+					json_object_set_new(s, "kept_from", json_string(when));
 				}
 			}
 			json_array_append_new(summary, entry);
