@@ -128,6 +128,9 @@ int cal_pipeline_commit_reports(cal_store *st, json_t *reports, const json_t *co
 	rc = cal_build_objects(&objects, env, reports, config);
 	if (rc)
 		goto out;
+	/* The reports are no longer needed: release them before the links and
+	 * the commit, which are the memory peak of a scan. */
+	json_array_clear(reports);
 	rc = cal_link_objects(&links, env, objects);
 	if (rc)
 		goto out;

@@ -35,7 +35,8 @@ int cal_pipeline_run(cal_store *st, json_t **out, int64_t scan_id,
 		     const struct cal_scan_request *req, const struct cal_scan_progress *progress);
 
 /* Builds and links reports and commits them as of `ts`, keeping the last
- * good section of every source that failed (unless `clear`).  Exposed for `calipso sim` and
+ * good section of every source that failed (unless `clear`).  `reports` is
+ * emptied once built (to keep a scan's memory peak low).  Exposed for `calipso sim` and
  * the benchmarks, which feed generated reports. */
 int cal_pipeline_commit_reports(cal_store *st, json_t *reports, const json_t *config, int64_t ts,
 				int64_t scan_id, bool clear, struct cal_commit_stats *stats,
