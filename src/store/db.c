@@ -336,6 +336,13 @@ bool db_in_transaction(const db *d)
 	return d->in_tx;
 }
 
+int db_bulk_mode(db *d, bool on)
+{
+	if (!d->ops->bulk_on)
+		return 0;
+	return db_exec(d, on ? d->ops->bulk_on : d->ops->bulk_off);
+}
+
 int db_lock(db *d, const char *key)
 {
 	db_stmt *s;

@@ -102,6 +102,11 @@ bool db_in_transaction(const db *d);
  * already covers the whole file; PostgreSQL takes an advisory lock. */
 int db_lock(db *d, const char *key);
 
+/* Large writes: lets SQLite keep up to 256 MiB of pages in memory (the
+ * default is 64 MiB) until called again with false.  A no-op on
+ * PostgreSQL, whose server manages its own memory. */
+int db_bulk_mode(db *d, bool on);
+
 /* Convenience: the first column of the first row of `sql` bound with the
  * text parameters `args` (n of them) as an int64; *found tells whether a
  * row with a non-NULL value came back (found may be NULL). */

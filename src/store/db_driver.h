@@ -29,6 +29,8 @@ struct db_ops {
 	const char *begin_sql;
 	/* NULL when the transaction's own lock is enough. */
 	const char *lock_sql;
+	/* db_bulk_mode(); NULL when there is nothing to tune. */
+	const char *bulk_on, *bulk_off;
 };
 
 struct db_cache_slot {

@@ -4,8 +4,9 @@
  * store is used by one thread at a time).  The file runs in WAL mode with
  * synchronous=NORMAL (a crash may lose the last commits, never corrupt the
  * file), foreign keys on, a 5 s busy timeout so that a second process
- * waits for a writer rather than failing, and a 64 MiB page cache for the
- * large commits of big environments.
+ * waits for a writer rather than failing, a 64 MiB page cache (256 MiB
+ * during the large commits of big environments, db_bulk_mode()) and reads
+ * through mmap (up to 1 GiB of the file).
  *
  * Trust: the file may be anything (another program's database, garbage);
  * SQLite reports that as SQLITE_NOTADB/SQLITE_CORRUPT, mapped to
@@ -197,6 +198,8 @@ static const struct db_ops sq_ops = {
 	.reset = sq_reset,
 	.begin_sql = "BEGIN IMMEDIATE",
 	.lock_sql = NULL,
+	.bulk_on = "PRAGMA cache_size = -262144",
+	.bulk_off = "PRAGMA cache_size = -65536",
 };
 
 int db_open_sqlite(db **out, const char *path)
@@ -245,7 +248,8 @@ int db_open_sqlite(db **out, const char *path)
 	rc = sqlite3_exec(q->h,
 			  "PRAGMA synchronous = NORMAL;"
 			  "PRAGMA foreign_keys = ON;"
-			  "PRAGMA cache_size = -262144;" "PRAGMA mmap_size = 1073741824;"
+			  "PRAGMA cache_size = -65536;"
+			  "PRAGMA mmap_size = 1073741824;"
 			  "PRAGMA temp_store = MEMORY;"
 			  "PRAGMA journal_size_limit = 67108864;",
 			  NULL, NULL, NULL);

@@ -172,14 +172,19 @@ static int canon_member_cmp(const void *a, const void *b)
 		      ((const struct st_canon_member *)b)->key);
 }
 
+/* a > b, byte-wise like strcmp(); the first bytes usually decide. */
+static inline bool canon_key_gt(const char *a, const char *b)
+{
+	if (a[0] != b[0])
+		return (unsigned char)a[0] > (unsigned char)b[0];
+	return strcmp(a, b) > 0;
+}
+
 /* The members of `obj` sorted by key, pushed on the member stack at
  * [*base, *base + n): iterating gives key and value together, sparing a
  * hash lookup per key. */
 static bool canon_keys(struct st_canon *c, const json_t *obj, size_t *base, size_t *n)
 {
-	const char *key;
-	json_t *v;
-
 	*base = c->nkeys;
 	*n = json_object_size(obj);
 	if (c->nkeys + *n > c->keycap) {
@@ -191,9 +196,11 @@ static bool canon_keys(struct st_canon *c, const json_t *obj, size_t *base, size
 		c->keys = keys;
 		c->keycap = cap;
 	}
-	json_object_foreach((json_t *)obj, key, v) {
-		c->keys[c->nkeys].key = key;
-		c->keys[c->nkeys].value = v;
+	for (void *it = json_object_iter((json_t *)obj); it;
+	     it = json_object_iter_next((json_t *)obj, it)) {
+		c->keys[c->nkeys].key = json_object_iter_key(it);
+		c->keys[c->nkeys].len = json_object_iter_key_len(it);
+		c->keys[c->nkeys].value = json_object_iter_value(it);
 		c->nkeys++;
 	}
 	if (*n > 32) {
@@ -205,7 +212,7 @@ static bool canon_keys(struct st_canon *c, const json_t *obj, size_t *base, size
 		struct st_canon_member m = c->keys[i];
 		size_t j = i;
 
-		while (j > *base && strcmp(c->keys[j - 1].key, m.key) > 0) {
+		while (j > *base && canon_key_gt(c->keys[j - 1].key, m.key)) {
 			c->keys[j] = c->keys[j - 1];
 			j--;
 		}
@@ -220,12 +227,12 @@ static enum canon_rc canon_value(struct st_canon *c, struct st_buf *b, const jso
 				 int depth);
 
 static enum canon_rc canon_member(struct st_canon *c, struct st_buf *b, bool first,
-				  const char *key, const json_t *v, int depth)
+				  const struct st_canon_member *m, int depth)
 {
-	if ((!first && !canon_putc(b, ',')) || !canon_string(b, key, strlen(key)) ||
+	if ((!first && !canon_putc(b, ',')) || !canon_string(b, m->key, m->len) ||
 	    !canon_putc(b, ':'))
 		return CANON_OOM;
-	return canon_value(c, b, v, depth);
+	return canon_value(c, b, m->value, depth);
 }
 
 static enum canon_rc canon_value(struct st_canon *c, struct st_buf *b, const json_t *v,
@@ -277,7 +284,7 @@ static enum canon_rc canon_value(struct st_canon *c, struct st_buf *b, const jso
 		for (size_t i = 0; i < n && rc == CANON_OK; i++) {
 			const struct st_canon_member m = c->keys[base + i];
 
-			rc = canon_member(c, b, i == 0, m.key, m.value, depth + 1);
+			rc = canon_member(c, b, i == 0, &m, depth + 1);
 		}
 		c->nkeys = base;
 		if (rc == CANON_OK && !canon_putc(b, '}'))
@@ -355,6 +362,18 @@ static int canon_slow(struct st_canon *c, const json_t *doc)
 	return rc;
 }
 
+/* Documents come in runs of one type: the last name is tried first. */
+static enum cal_obj_type canon_type(struct st_canon *c, const char *name)
+{
+	if (!name)
+		return CAL_T_UNKNOWN;
+	if (c->last_type_name && strcmp(c->last_type_name, name) == 0)
+		return c->last_type;
+	c->last_type = cal_type_from_name(name);
+	c->last_type_name = c->last_type == CAL_T_UNKNOWN ? NULL : cal_type_name(c->last_type);
+	return c->last_type;
+}
+
 int st_canon_split(struct st_canon *c, const json_t *doc)
 {
 	enum cal_obj_type t;
@@ -366,7 +385,7 @@ int st_canon_split(struct st_canon *c, const json_t *doc)
 		return cal_error_set(CAL_EINVALID, "document is not a JSON object");
 	if (!c->usable)
 		return canon_slow(c, doc);
-	t = cal_type_from_name(cal_json_str_or_null(doc, CAL_F_TYPE));
+	t = canon_type(c, cal_json_str_or_null(doc, CAL_F_TYPE));
 	c->stable.len = c->vol.len = 0;
 	c->nkeys = 0;
 	c->has_vol = false;
@@ -378,7 +397,7 @@ int st_canon_split(struct st_canon *c, const json_t *doc)
 		bool vol = canon_is_volatile(t, m.key);
 		bool *first = vol ? &first_v : &first_s;
 
-		rc = canon_member(c, vol ? &c->vol : &c->stable, *first, m.key, m.value, 1);
+		rc = canon_member(c, vol ? &c->vol : &c->stable, *first, &m, 1);
 		*first = false;
 		c->has_vol |= vol;
 	}

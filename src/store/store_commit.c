@@ -35,7 +35,8 @@
 /* What differs between objects and links. */
 struct cm_kind {
 	const char *what; /* "object", "link" */
-	const char *load_sql;
+	const char *load_sql;       /* live (id, hash, host, source) */
+	const char *load_state_sql; /* (id, vhash) of the side table */
 	const char *insert_head, *insert_row;
 	const char *close_head;
 	const char *state_head, *state_tail;
@@ -52,9 +53,9 @@ static const char *const cm_link_fields[] = { CAL_F_LINK_TYPE, CAL_F_SOURCE_ID,
 
 static const struct cm_kind cm_objects = {
 	.what = "object",
-	.load_sql = "SELECT o.id, o.hash, o.host, o.source, s.vhash FROM objects o "
-		    "LEFT JOIN object_state s ON s.env = o.env AND s.id = o.id "
-		    "WHERE o.env = ? AND o.valid_to IS NULL",
+	.load_sql = "SELECT id, hash, host, source FROM objects "
+		    "WHERE env = ? AND valid_to IS NULL",
+	.load_state_sql = "SELECT id, vhash FROM object_state WHERE env = ?",
 	.insert_head = "INSERT INTO objects (env, id, valid_from, valid_to, hash, type, host, "
 		       "source, name, parent_id, id_path, doc) VALUES ",
 	.insert_row = "(?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -71,9 +72,8 @@ static const struct cm_kind cm_objects = {
 
 static const struct cm_kind cm_links = {
 	.what = "link",
-	.load_sql = "SELECT l.id, l.hash, l.host, '', s.vhash FROM links l "
-		    "LEFT JOIN link_state s ON s.env = l.env AND s.id = l.id "
-		    "WHERE l.env = ? AND l.valid_to IS NULL",
+	.load_sql = "SELECT id, hash, host, '' FROM links WHERE env = ? AND valid_to IS NULL",
+	.load_state_sql = "SELECT id, vhash FROM link_state WHERE env = ?",
 	.insert_head = "INSERT INTO links (env, id, valid_from, valid_to, hash, link_type, "
 		       "source_id, target_id, host, doc) VALUES ",
 	.insert_row = "(?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)",
@@ -109,28 +109,40 @@ struct cm_ctx {
 	size_t nanswered;
 	char *keybuf;           /* scratch for pair keys */
 	size_t keycap;
+	char *last_host, *last_source; /* cm_row_pair()'s cache */
+	uint32_t last_pair;
+	bool last_pair_set;
 	db_batch *ins, *close, *state, *state_del;
 	struct st_canon canon;  /* this thread's split buffers */
 	int added, changed, removed, unchanged;
+	int64_t us_classify, us_apply; /* for the debug log */
+	size_t state_puts;
 };
 
+static signed char cm_hexval[256];
+static pthread_once_t cm_hex_once = PTHREAD_ONCE_INIT;
+
+static void cm_hex_setup(void)
+{
+	memset(cm_hexval, -1, sizeof(cm_hexval));
+	for (int i = 0; i < 10; i++)
+		cm_hexval['0' + i] = (signed char)i;
+	for (int i = 0; i < 6; i++)
+		cm_hexval['a' + i] = (signed char)(10 + i);
+}
+
+/* 32 lowercase hex digits -> 16 bytes; false when `hex` is not that. */
 static bool cm_hex16(unsigned char out[16], const char *hex)
 {
+	if (!hex)
+		return false;
 	for (int i = 0; i < 16; i++) {
-		int v = 0;
+		int hi = cm_hexval[(unsigned char)hex[2 * i]];
+		int lo = hi < 0 ? -1 : cm_hexval[(unsigned char)hex[2 * i + 1]];
 
-		for (int k = 0; k < 2; k++) {
-			char ch = hex ? hex[2 * i + k] : '\0';
-
-			v <<= 4;
-			if (ch >= '0' && ch <= '9')
-				v |= ch - '0';
-			else if (ch >= 'a' && ch <= 'f')
-				v |= ch - 'a' + 10;
-			else
-				return false;
-		}
-		out[i] = (unsigned char)v;
+		if (lo < 0)
+			return false;
+		out[i] = (unsigned char)(hi << 4 | lo);
 	}
 	return true;
 }
@@ -186,12 +198,40 @@ static bool cm_is_answered(const struct cm_ctx *x, uint32_t pair)
 	return pair < x->nanswered && x->answered[pair];
 }
 
+/* The (host, source) pair of a live row; rows come grouped, so the last
+ * pair is tried first. */
+static int cm_row_pair(struct cm_ctx *x, uint32_t *out, const char *host, const char *source)
+{
+	host = host ? host : "";
+	source = source ? source : "";
+	if (x->last_pair_set &&
+	    strcmp(x->last_host, host) == 0 && strcmp(x->last_source, source) == 0) {
+		*out = x->last_pair;
+		return 0;
+	}
+	free(x->last_host);
+	free(x->last_source);
+	x->last_host = strdup(host);
+	x->last_source = strdup(source);
+	x->last_pair_set = false;
+	if (!x->last_host || !x->last_source)
+		return cal_error_set(CAL_ENOMEM, "out of memory");
+	if (cm_pair(x, &x->last_pair, host, source))
+		return CAL_ENOMEM;
+	x->last_pair_set = true;
+	*out = x->last_pair;
+	return 0;
+}
+
+/* The environment's live rows into x->ids / x->live: two queries (rows,
+ * then the volatile side table), cheaper than their join. */
 static int cm_load(struct cm_ctx *x, const struct cm_kind *k)
 {
 	db_stmt *s;
 	size_t cap = 0;
 	int rc;
 
+	pthread_once(&cm_hex_once, cm_hex_setup);
 	rc = db_prepare(x->st->db, &s, k->load_sql);
 	if (rc)
 		return rc;
@@ -225,10 +265,25 @@ static int cm_load(struct cm_ctx *x, const struct cm_kind *k)
 		memset(e, 0, sizeof(*e));
 		if (!cm_hex16(e->hash, db_col_text(s, 1)))
 			memset(e->hash, 0, sizeof(e->hash)); /* never equal: rewritten */
-		e->has_state = !db_col_is_null(s, 4) && cm_hex16(e->vhash, db_col_text(s, 4));
-		rc = cm_pair(x, &e->pair, db_col_text(s, 2) ? db_col_text(s, 2) : "",
-			     db_col_text(s, 3) ? db_col_text(s, 3) : "");
+		rc = cm_row_pair(x, &e->pair, db_col_text(s, 2), db_col_text(s, 3));
 		x->nlive = idx + 1;
+	}
+	db_reset(s);
+	if (rc < 0)
+		return rc;
+	rc = db_prepare(x->st->db, &s, k->load_state_sql);
+	if (rc)
+		return rc;
+	rc = db_bind_text(s, 1, x->c->env);
+	while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
+		const char *id = db_col_text(s, 0);
+		int64_t idx = st_map_find(&x->ids, id, strlen(id));
+
+		/* A state row without a live revision is left for the next
+		 * removal of that id to clean. */
+		if (idx >= 0)
+			x->live[idx].has_state = cm_hex16(x->live[idx].vhash, db_col_text(s, 1));
+		rc = 0;
 	}
 	db_reset(s);
 	return rc < 0 ? rc : 0;
@@ -292,6 +347,9 @@ struct cm_result {
 /* Documents per chunk: the chunk's texts of new revisions are held in
  * memory until written, so this bounds a first commit's extra memory. */
 #define CM_CHUNK 8192
+
+/* Commits of more documents than this get SQLite's larger page cache. */
+#define CM_BULK_DOCS 20000
 
 struct cm_worker {
 	struct cm_ctx *x;
@@ -406,6 +464,7 @@ static int cm_apply(struct cm_ctx *x, const struct cm_kind *k, struct cm_result 
 	if (rc == 0 && r->state == CM_STATE_DELETE)
 		rc = db_batch_text_ref(x->state_del, r->id);
 	if (rc == 0 && r->state == CM_STATE_PUT) {
+		x->state_puts++;
 		rc = db_batch_text_ref(x->state, x->c->env);
 		if (rc == 0)
 			rc = db_batch_text_ref(x->state, r->id);
@@ -436,6 +495,7 @@ static int cm_chunk(struct cm_ctx *x, const struct cm_kind *k, struct cm_worker 
 {
 	struct cm_worker self = { .x = x, .k = k, .res = res, .from = 0, .to = n,
 				  .canon = &x->canon };
+	int64_t t0 = cal_time_mono_us(), t1;
 	pthread_t tid;
 	bool threaded = false;
 	int rc;
@@ -460,9 +520,12 @@ static int cm_chunk(struct cm_ctx *x, const struct cm_kind *k, struct cm_worker 
 			cal_error_set(rc, "%s", helper->err);
 		}
 	}
+	t1 = cal_time_mono_us();
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = cm_apply(x, k, &res[i]);
 	cm_results_clear(res, n);
+	x->us_classify += t1 - t0;
+	x->us_apply += cal_time_mono_us() - t1;
 	return rc;
 }
 
@@ -479,6 +542,8 @@ static int cm_table(struct cm_ctx *x, const struct cm_kind *k, const json_t *doc
 	int rc;
 
 	x->added = x->changed = x->removed = x->unchanged = 0;
+	x->us_classify = x->us_apply = 0;
+	x->state_puts = 0;
 	rc = st_map_init(&x->ids);
 	if (rc == 0)
 		rc = st_canon_init(&helper_canon);
@@ -534,8 +599,12 @@ static int cm_table(struct cm_ctx *x, const struct cm_kind *k, const json_t *doc
 		rc = db_batch_flush(x->state);
 	t2 = cal_time_mono_us();
 	cal_log_debug("store", "commit of '%s', %ss: %zu live loaded in %.3f s, %zu compared and "
-		      "written in %.3f s", x->c->env, k->what, x->nlive, (double)(t1 - t0) / 1e6,
-		      json_object_size(docs), (double)(t2 - t1) / 1e6);
+		      "written in %.3f s (split and hash %.3f s, rows %.3f s, last rows %.3f s); "
+		      "%zu volatile rows written",
+		      x->c->env, k->what, x->nlive, (double)(t1 - t0) / 1e6,
+		      json_object_size(docs), (double)(t2 - t1) / 1e6, (double)x->us_classify / 1e6,
+		      (double)x->us_apply / 1e6,
+		      (double)(t2 - t1 - x->us_classify - x->us_apply) / 1e6, x->state_puts);
 out:
 	if (res)
 		cm_results_clear(res, CM_CHUNK);
@@ -627,6 +696,7 @@ int cal_store_commit(cal_store *st, const struct cal_commit *c, struct cal_commi
 	struct cm_ctx x = { .st = st, .c = c };
 	json_t *empty = NULL;
 	int64_t newest;
+	bool bulk = false;
 	int rc;
 
 	if (out)
@@ -648,6 +718,9 @@ int cal_store_commit(cal_store *st, const struct cal_commit *c, struct cal_commi
 	rc = cm_answered_init(&x);
 	if (rc)
 		goto out;
+	bulk = json_object_size(c->objects) + json_object_size(c->links) > CM_BULK_DOCS;
+	if (bulk)
+		db_bulk_mode(st->db, true);
 	rc = db_begin(st->db);
 	if (rc == 0)
 		rc = db_lock(st->db, c->env);
@@ -668,6 +741,7 @@ int cal_store_commit(cal_store *st, const struct cal_commit *c, struct cal_commi
 	stats.objects_changed = x.changed;
 	stats.objects_removed = x.removed;
 	stats.objects_unchanged = x.unchanged;
+	stats.volatile_written = (int)x.state_puts;
 	if (c->links) {
 		rc = cm_table(&x, &cm_links, c->links);
 		if (rc)
@@ -676,11 +750,17 @@ int cal_store_commit(cal_store *st, const struct cal_commit *c, struct cal_commi
 		stats.links_changed = x.changed;
 		stats.links_removed = x.removed;
 		stats.links_unchanged = x.unchanged;
+		stats.volatile_written += (int)x.state_puts;
 	}
 	stats.ts = x.ts;
 	rc = cm_record(&x, &stats);
-	if (rc == 0)
+	if (rc == 0) {
+		int64_t t = cal_time_mono_us();
+
 		rc = db_commit(st->db);
+		cal_log_debug("store", "commit of '%s': transaction committed in %.3f s", c->env,
+			      (double)(cal_time_mono_us() - t) / 1e6);
+	}
 	if (rc == 0 && out)
 		*out = stats;
 out:
@@ -688,10 +768,14 @@ out:
 		db_rollback(st->db);
 		cal_error_prefix(rc, "cannot commit environment '%s'", c->env);
 	}
+	if (bulk)
+		db_bulk_mode(st->db, false);
 	st_map_fini(&x.pairs);
 	st_canon_fini(&x.canon);
 	free(x.answered);
 	free(x.keybuf);
+	free(x.last_host);
+	free(x.last_source);
 	json_decref(empty);
 	return rc;
 }

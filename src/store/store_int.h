@@ -75,6 +75,7 @@ struct st_buf {
 
 struct st_canon_member {
 	const char *key;
+	size_t len;
 	const json_t *value;
 };
 
@@ -88,6 +89,8 @@ struct st_canon {
 				     * detector, not the canonical hash) */
 	struct st_canon_member *keys; /* stack of sorted members */
 	size_t nkeys, keycap;
+	const char *last_type_name;   /* static: cal_type_name()'s */
+	enum cal_obj_type last_type;
 };
 
 int st_canon_init(struct st_canon *c);
@@ -107,9 +110,10 @@ int st_canon_split(struct st_canon *c, const json_t *doc);
  * that ids chosen by tenants cannot flood one bucket.  For the hundreds of
  * thousands of ids of one commit. */
 struct st_map {
-	uint32_t *slots; /* index + 1; 0 = empty */
+	uint64_t *slots; /* index + 1, and a hash tag; 0 = empty */
 	size_t nslots;
 	const char **keys;
+	uint64_t *hashes; /* of each key */
 	size_t n, keycap;
 	struct st_arena_chunk *arena;
 	unsigned char sipkey[16];

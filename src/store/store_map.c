@@ -69,6 +69,7 @@ void st_map_fini(struct st_map *m)
 	}
 	free(m->slots);
 	free(m->keys);
+	free(m->hashes);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -82,6 +83,14 @@ static uint64_t map_hash(const struct st_map *m, const char *key, size_t len)
 	return v;
 }
 
+/* A slot holds index + 1 in its low half and the upper half of the key's
+ * hash in its high half: most mismatches are settled without reading the
+ * key (a cache miss). */
+static inline uint64_t map_slot(uint32_t idx, uint64_t h)
+{
+	return (h & 0xffffffff00000000ULL) | ((uint64_t)idx + 1);
+}
+
 static bool map_key_eq(const char *stored, const char *key, size_t len)
 {
 	return memcmp(stored, key, len) == 0 && stored[len] == '\0';
@@ -89,12 +98,14 @@ static bool map_key_eq(const char *stored, const char *key, size_t len)
 
 int64_t st_map_find(const struct st_map *m, const char *key, size_t len)
 {
-	size_t mask = m->nslots - 1, i = (size_t)map_hash(m, key, len) & mask;
+	uint64_t h = map_hash(m, key, len), tag = h & 0xffffffff00000000ULL;
+	size_t mask = m->nslots - 1, i = (size_t)h & mask;
 
 	while (m->slots[i]) {
-		uint32_t idx = m->slots[i] - 1;
+		uint64_t sl = m->slots[i];
+		uint32_t idx = (uint32_t)(sl & 0xffffffffu) - 1;
 
-		if (map_key_eq(m->keys[idx], key, len))
+		if ((sl & 0xffffffff00000000ULL) == tag && map_key_eq(m->keys[idx], key, len))
 			return idx;
 		i = (i + 1) & mask;
 	}
@@ -104,16 +115,17 @@ int64_t st_map_find(const struct st_map *m, const char *key, size_t len)
 static int map_grow(struct st_map *m)
 {
 	size_t n = m->nslots * 2, mask = n - 1;
-	uint32_t *slots = calloc(n, sizeof(*slots));
+	uint64_t *slots = calloc(n, sizeof(*slots));
 
 	if (!slots)
 		return cal_error_set(CAL_ENOMEM, "out of memory");
+	/* The hashes are kept: growing costs no rehashing. */
 	for (size_t k = 0; k < m->n; k++) {
-		size_t i = (size_t)map_hash(m, m->keys[k], strlen(m->keys[k])) & mask;
+		size_t i = (size_t)m->hashes[k] & mask;
 
 		while (slots[i])
 			i = (i + 1) & mask;
-		slots[i] = (uint32_t)k + 1;
+		slots[i] = map_slot((uint32_t)k, m->hashes[k]);
 	}
 	free(m->slots);
 	m->slots = slots;
@@ -123,15 +135,17 @@ static int map_grow(struct st_map *m)
 
 int st_map_add(struct st_map *m, uint32_t *out, const char *key, size_t len, bool *added)
 {
-	size_t mask = m->nslots - 1, i = (size_t)map_hash(m, key, len) & mask;
+	uint64_t h = map_hash(m, key, len), tag = h & 0xffffffff00000000ULL;
+	size_t mask = m->nslots - 1, i = (size_t)h & mask;
 	char *copy;
 
 	if (added)
 		*added = false;
 	while (m->slots[i]) {
-		uint32_t idx = m->slots[i] - 1;
+		uint64_t sl = m->slots[i];
+		uint32_t idx = (uint32_t)(sl & 0xffffffffu) - 1;
 
-		if (map_key_eq(m->keys[idx], key, len)) {
+		if ((sl & 0xffffffff00000000ULL) == tag && map_key_eq(m->keys[idx], key, len)) {
 			*out = idx;
 			return 0;
 		}
@@ -142,17 +156,23 @@ int st_map_add(struct st_map *m, uint32_t *out, const char *key, size_t len, boo
 	if (m->n == m->keycap) {
 		size_t cap = m->keycap ? m->keycap * 2 : 1024;
 		const char **keys = realloc(m->keys, cap * sizeof(*keys));
+		uint64_t *hashes;
 
 		if (!keys)
 			return cal_error_set(CAL_ENOMEM, "out of memory");
 		m->keys = keys;
+		hashes = realloc(m->hashes, cap * sizeof(*hashes));
+		if (!hashes)
+			return cal_error_set(CAL_ENOMEM, "out of memory");
+		m->hashes = hashes;
 		m->keycap = cap;
 	}
 	copy = map_arena_copy(m, key, len);
 	if (!copy)
 		return cal_error_set(CAL_ENOMEM, "out of memory");
 	m->keys[m->n] = copy;
-	m->slots[i] = (uint32_t)m->n + 1;
+	m->hashes[m->n] = h;
+	m->slots[i] = map_slot((uint32_t)m->n, h);
 	*out = (uint32_t)m->n;
 	m->n++;
 	if (added)

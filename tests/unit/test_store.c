@@ -499,11 +499,19 @@ static void test_commit_volatile_only(void **state)
 
 	json_object_set_new(eth0, "stats", json_pack("{s:i}", "rx_bytes", 100));
 	json_object_set_new(eth0, CAL_F_LAST_SCANNED, json_string("2026-11-22T08:00:00Z"));
+	json_object_set_new(json_object_get(objs, "h1"), CAL_F_LAST_SCANNED,
+			    json_string("2026-11-22T08:00:00Z"));
 	assert_int_equal(commit(st, &s, "e1", T0, objs, NULL, ans, false), 0);
+	assert_int_equal(s.volatile_written, 2);
+	/* The same volatile values again: nothing written at all. */
+	assert_int_equal(commit(st, &s, "e1", T0 + SEC / 2, objs, NULL, ans, false), 0);
+	assert_stats(&s, 0, 0, 0, 6);
+	assert_int_equal(s.volatile_written, 0);
 	json_object_set_new(eth0, "stats", json_pack("{s:i}", "rx_bytes", 250));
 	json_object_set_new(eth0, CAL_F_LAST_SCANNED, json_string("2026-11-22T08:00:01Z"));
 	assert_int_equal(commit(st, &s, "e1", T0 + SEC, objs, NULL, ans, false), 0);
 	assert_stats(&s, 0, 0, 0, 6);
+	assert_int_equal(s.volatile_written, 1);
 	assert_int_equal(nrevisions(st, "e1", "h1:host_pnic:eth0"), 1);
 	assert_int_equal(cal_store_object_get(st, &got, "e1", "h1:host_pnic:eth0", 0), 0);
 	assert_int_equal(cal_json_int(json_object_get(got, "stats"), "rx_bytes", 0), 250);
