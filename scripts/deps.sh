@@ -8,9 +8,11 @@ BUILD_PKGS="build-essential meson ninja-build pkg-config clang libclang-rt-14-de
  libjansson-dev libsqlite3-dev libpq-dev libmicrohttpd-dev libcurl4-openssl-dev libmnl-dev
  librabbitmq-dev libvirt-dev libssh-dev liblldpctl-dev libyaml-dev libsodium-dev
  libcmocka-dev libgraphviz-dev libxml2-dev"
-# Lab and tests: kernel tools, Open vSwitch (userspace datapath), dnsmasq,
+# Lab and tests: kernel tools, Open vSwitch (userspace datapath), dnsmasq (and
+# dhcp_release, which vm-rm uses),
 # libvirt's test driver client, pytest, the networkx reference, wrk.
 RUN_PKGS="iproute2 procps psmisc iputils-ping ethtool busybox openvswitch-switch dnsmasq-base
+ dnsmasq-utils
  libvirt-clients sqlite3 python3 python3-pytest python3-networkx python3-yaml wrk graphviz"
 
 missing=""

@@ -5,8 +5,9 @@
   collides with the demo lab or another run; always torn down at the end
   (unless CALIPSO_LAB_KEEP=1, for debugging).  Labs left by test sessions
   that died (t<pid> whose pytest is gone) are removed first.  Yields a lablib.Lab.  A test
-  that breaks the lab on purpose restores it, or calls lab.ensure_up() (a
-  rebuild with the same names and ids) in a finally.
+  that breaks or changes the lab on purpose (labmod.vm_add/vm_rm/net_add/net_rm/link_set)
+  restores it, or calls lab.ensure_up() in a finally: run-time changes are undone in
+  place, anything else is rebuilt with the same names and ids.
 - `db_path` (function): a fresh database path in the test's tmp dir.
 
 When a test that uses the lab fails, its report gets the lab's status and
@@ -90,9 +91,10 @@ class _LabHandle(lablib.Lab):
         super().__init__(prefix)
 
     def ensure_up(self):
-        """Brings the lab back to its built state (a no-op when it is
-        healthy, a rebuild with the same names otherwise)."""
-        labmod.up(self.prefix, hosts=self._hosts_opt, log=self._log)
+        """Brings the lab back to its built state: a no-op when it is healthy
+        and unchanged; run-time changes (vm-add, vm-rm, net-add, net-rm,
+        link-set) undone in place; a rebuild with the same names otherwise."""
+        labmod.up(self.prefix, hosts=self._hosts_opt, log=self._log, restore=True)
         return self.reload()
 
 

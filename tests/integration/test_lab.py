@@ -543,3 +543,435 @@ def test_failed_up_names_the_command_and_cleans_up(lab, own_prefix, monkeypatch)
     assert "command failed" in msg and f"ip -n {p}-h1 -batch -" in msg
     assert "70000" in msg  # ip's own complaint about the port is quoted
     assert _nothing_left(p), _leftovers(p)
+
+
+# ---------------------------------------------------------------------------
+# Run-time changes: vm-add, vm-rm, net-add, net-rm, link-set.  Tests that
+# change the session lab use `changed_lab`, which restores it afterwards.
+
+@pytest.fixture
+def changed_lab(lab):
+    """The session lab, brought back to its built state after the test
+    (in place: undoing the run-time changes), whatever happens."""
+    lab.reload()
+    yield lab
+    lab.ensure_up()
+    res = lab.status(ping=False)
+    assert res["healthy"] and res["drift"] == [], res["problems"] + res["drift"]
+
+
+def _timed(fn, *args, **kw):
+    t = time.monotonic()
+    out = fn(*args, **kw)
+    return out, time.monotonic() - t
+
+
+def _dhcp_files(lab, net):
+    d = lab.network(net)["dhcp"]["dir"]
+    out = {}
+    for f in ("host", "leases"):
+        try:
+            with open(os.path.join(d, f)) as fh:
+                out[f] = fh.read().lower()
+        except FileNotFoundError:
+            out[f] = ""
+    return out
+
+
+def _vm_traces(lab, vm):
+    """What the lab and the tools still show of VM vm (a state entry)."""
+    st = labmod.load_state(lab.prefix)
+    h = next(x for x in st["hosts"] if x["name"] == vm["host"])
+    names = {l["ifname"] for l in ip_json(h["netns"], "link", "show")}
+    out = {"devices": sorted(names & {vm[k] for k in ("tap", "qbr", "qvb", "qvo") if k in vm}),
+           "domain": vm["name"] in virsh_domains(h["libvirt"]),
+           "state": [v["name"] for v in st["vms"] if v["name"] == vm["name"]],
+           "processes": sorted(p["pid"] for p in st["processes"] if p["name"] == vm["name"]
+                               and p["kind"] in ("vm", "udhcpc")),
+           "files": sorted(f for f in os.listdir(os.path.join(lab.run_dir, "vms"))
+                           if f.startswith(vm["name"] + "."))}
+    if "ovs" in h:
+        out["ovs"] = [i["name"] for i in ovs_json(h["ovs"]["ovsdb"], "Interface")
+                      if i["external_ids"].get("iface-id") == vm["port_id"]]
+        out["ovs_record"] = [p["port"] for p in st["ovs_ports"]
+                             if p["external_ids"].get("iface-id") == vm["port_id"]]
+    if any(n["name"] == vm["network"] for n in st["networks"]):
+        files = _dhcp_files(lab, vm["network"])
+        out["dhcp_host"] = vm["mac"] in files["host"]
+        out["dhcp_lease"] = vm["mac"] in files["leases"]
+    if vm.get("pid"):
+        out["alive"] = labmod.pid_alive(vm["pid"])
+        # The lab's processes still in the VM's namespace (a freed namespace
+        # inode may be reused, by another lab's namespace: hence the marker).
+        marker = f"{labmod.OWNER_VAR}={lab.prefix}".encode()
+        out["in_namespace"] = sorted(x for x in labmod._netns_pids(vm["netns_inode"])
+                                     if labmod.proc_environ_has(x, marker))
+    return out
+
+
+def _no_trace(traces):
+    return {k: v for k, v in traces.items() if v}
+
+
+def test_vm_add_linuxbridge_then_rm(changed_lab):
+    lab = changed_lab
+    vm, add_s = _timed(labmod.vm_add, lab.prefix, "lmx", "host2", "net1")
+    lab.reload()
+    assert lab.vm("lmx") == vm
+    # Identities derived as the built VMs' are: uuid5 of prefix/kind/name.
+    assert vm["uuid"] == labmod.lab_uuid(lab.prefix, "instance", "lmx")
+    assert vm["port_id"] == labmod.lab_uuid(lab.prefix, "port", "lmx", "eth0")
+    assert vm["mac"] == labmod.lab_mac(vm["port_id"])
+    assert vm["tap"] == "tap" + vm["port_id"][:11] and vm["tap_mac"] == "fe" + vm["mac"][2:]
+    assert ipaddress.ip_address(vm["ip"]) in ipaddress.ip_network("10.101.0.0/24")
+    assert vm["ip"] not in {v["ip"] for v in lab.vms if v["name"] != "lmx"}
+    # ip: an unnamed namespace with its hostname, eth0 with the MAC and the
+    # leased address; the tap in net1's bridge.
+    assert labmod.proc_netns_inode(vm["pid"]) not in \
+            {labmod.netns_inode(n) for n in labmod.netns_list()}
+    assert ns_run(vm["pid"], "hostname").stdout.strip() == "lmx"
+    assert ip_json(vm["pid"], "link", "show", "dev", "eth0")[0]["address"] == vm["mac"]
+    eth0 = ip_json(vm["pid"], "-4", "addr", "show", "dev", "eth0")[0]
+    assert [(a["local"], a["prefixlen"]) for a in eth0["addr_info"]] == [(vm["ip"], 24)]
+    assert [r["gateway"] for r in ip_json(vm["pid"], "-4", "route", "show", "default")] == \
+            ["10.101.0.1"]
+    tap = ip_json(vm["host_netns"], "link", "show", "dev", vm["tap"])[0]
+    assert tap["master"] == lab.network("net1")["bridge"] and tap["address"] == vm["tap_mac"]
+    files = _dhcp_files(lab, "net1")
+    assert f"{vm['mac']},lmx,{vm['ip']}" in files["host"] and vm["mac"] in files["leases"]
+    # Traffic to the net1 VMs of the other hosts (kernel VXLAN).
+    for other in lab.find_vms(network="net1"):
+        if other["host"] != "host2":
+            assert wait_for(lambda: lab.ping(vm, other["ip"]), 10, f"lmx -> {other['name']}")
+    # virsh: a running domain like the built ones.
+    uri = lab.host("host2")["libvirt"]
+    assert virsh(uri, "domstate", "lmx").stdout.strip() == "running"
+    itf = virsh_domain(uri, "lmx").find("devices/interface")
+    assert itf.find("mac").get("address") == vm["mac"]
+    assert itf.find("source").get("bridge") == lab.network("net1")["bridge"]
+    assert itf.find("target").get("dev") == vm["tap"] and itf.find("virtualport") is None
+    # status: healthy, the lease checked, the addition said.
+    res = lab.status(ping=False)
+    assert res["healthy"], res["problems"]
+    assert [l["ok"] for l in res["leases"] if l["vm"] == "lmx"] == [True]
+    assert res["drift"] == ["VM lmx added (host2, net1, linuxbridge)"]
+    # Again: nothing happens; elsewhere under the same name: refused.
+    again, again_s = _timed(labmod.vm_add, lab.prefix, "lmx", "host2", "net1")
+    assert again["pid"] == vm["pid"]
+    with pytest.raises(labmod.LabError, match=r"VM lmx exists .*vm-rm it first"):
+        labmod.vm_add(lab.prefix, "lmx", "host3", "net1")
+    assert _no_trace(_vm_traces(lab, vm)).keys() == \
+            {"devices", "domain", "state", "processes", "files", "dhcp_host", "dhcp_lease",
+             "alive", "in_namespace"}
+    res_rm, rm_s = _timed(labmod.vm_rm, lab.prefix, "lmx")
+    assert res_rm["removed"]
+    assert _no_trace(_vm_traces(lab, vm)) == {}
+    assert labmod.vm_rm(lab.prefix, "lmx")["removed"] is False
+    res = lab.status(ping=False)
+    assert res["healthy"] and res["drift"] == [], res
+    print(f"vm-add (linuxbridge) {add_s:.2f}s, again {again_s:.2f}s, vm-rm {rm_s:.2f}s")
+
+
+def test_vm_add_ovs_hybrid_and_direct(changed_lab):
+    lab = changed_lab
+    hyb, hyb_s = _timed(labmod.vm_add, lab.prefix, "lmh", "host3", "net3")
+    dire, dir_s = _timed(labmod.vm_add, lab.prefix, "lmd", "host1", "net3", plug="direct")
+    lab.reload()
+    assert hyb["plug"] == "hybrid" and dire["plug"] == "direct"
+    net = lab.network("net3")
+    for vm in (hyb, dire):
+        db = lab.host(vm["host"])["ovs"]["ovsdb"]
+        iface = ovs_json(db, "Interface", vm["ovs_port"])[0]
+        assert iface["external_ids"] == {"iface-id": vm["port_id"], "attached-mac": vm["mac"],
+                                         "iface-status": "active", "vm-uuid": vm["uuid"]}
+        port = ovs_json(db, "Port", vm["ovs_port"])[0]
+        assert port["tag"] == 1
+        assert port["other_config"] == {"net_uuid": net["id"], "network_type": "vxlan",
+                                        "segmentation_id": "103", "tag": "1"}
+        assert port["_uuid"] in ovs_json(db, "Bridge", "br-int")[0]["ports"]
+        rec = [p for p in labmod.load_state(lab.prefix)["ovs_ports"]
+               if p["host"] == vm["host"] and p["port"] == vm["ovs_port"]]
+        assert len(rec) == 1 and rec[0]["external_ids"] == iface["external_ids"]
+        dom = virsh_domain(lab.host(vm["host"])["libvirt"], vm["name"])
+        vp = dom.find("devices/interface/virtualport")
+        if vm is dire:
+            assert dom.find("devices/interface/source").get("bridge") == "br-int"
+            assert vp.find("parameters").get("interfaceid") == vm["port_id"]
+        else:
+            assert vp is None
+    members = {l["ifname"] for l in ip_json(hyb["host_netns"], "link", "show", "master",
+                                            hyb["qbr"])}
+    assert members == {hyb["tap"], hyb["qvb"]}
+    assert "master" not in ip_json(dire["host_netns"], "link", "show", "dev", dire["tap"])[0]
+    # Over the OVS tunnels: to each other, and to built VMs of other hosts.
+    assert wait_for(lambda: lab.ping(hyb, dire["ip"]), 10, "lmh -> lmd")
+    assert wait_for(lambda: lab.ping(dire, hyb["ip"]), 10, "lmd -> lmh")
+    b = lab.find_vms(host="host2", network="net3")[0]
+    assert wait_for(lambda: lab.ping(hyb, b["ip"]), 10, f"lmh -> {b['name']}")
+    (_, rm_h), (_, rm_d) = _timed(labmod.vm_rm, lab.prefix, "lmh"), \
+            _timed(labmod.vm_rm, lab.prefix, "lmd")
+    for vm in (hyb, dire):
+        assert _no_trace(_vm_traces(lab, vm)) == {}
+    assert lab.status(ping=False)["healthy"]
+    print(f"vm-add hybrid {hyb_s:.2f}s, direct {dir_s:.2f}s; vm-rm {rm_h:.2f}s, {rm_d:.2f}s")
+
+
+def test_removed_vm_is_not_missing_and_comes_back_the_same(changed_lab):
+    lab = changed_lab
+    built = dict(lab.vm("vm5"))
+    others = {p["pid"] for p in lab.state["processes"] if p["name"] != "vm5"}
+    labmod.vm_rm(lab.prefix, "vm5")
+    assert _no_trace(_vm_traces(lab, built)) == {}
+    res = lab.status()
+    assert res["healthy"], res["problems"]
+    assert res["drift"] == ["VM vm5 removed"]
+    assert "vm5" not in {l["vm"] for l in res["leases"]}
+    # up leaves the changed lab as it is: no rebuild, nothing restored.
+    st = labmod.up(lab.prefix, hosts=len(lab.hosts))
+    assert "vm5" not in {v["name"] for v in st["vms"]}
+    assert {p["pid"] for p in st["processes"]} == others
+    # Added again: the same identity as built.
+    vm = labmod.vm_add(lab.prefix, "vm5", built["host"], built["network"])
+    for k in ("uuid", "port_id", "mac", "ip", "tap", "tap_mac", "bridge", "plug"):
+        assert vm[k] == built[k], k
+    assert vm["pid"] != built["pid"]
+    assert lab.status(ping=False)["drift"] == []
+    lab.ensure_up()
+    # In place: the other processes are the ones from before; the built order.
+    assert others <= {p["pid"] for p in lab.state["processes"]}
+    assert [v["name"] for v in lab.vms] == [f"vm{i}" for i in range(1, len(lab.vms) + 1)]
+
+
+def test_net_rm_refuses_while_vms_remain_then_removes_every_trace(changed_lab):
+    lab = changed_lab
+    net = dict(lab.network("net2"))
+    names = [v["name"] for v in lab.find_vms(network="net2")]
+    with pytest.raises(labmod.LabError) as ei:
+        labmod.net_rm(lab.prefix, "net2")
+    assert f"network net2 still has VMs: {', '.join(names)}" in str(ei.value)
+    cp = lab_cli("net-rm", "net2", "--prefix", lab.prefix, check=False)
+    assert cp.returncode == 1 and ", ".join(names) in cp.stderr
+    assert lab.status(ping=False)["drift"] == []  # refused: nothing changed
+    dnsmasq = next(p for p in lab.state["processes"]
+                   if p["kind"] == "dnsmasq" and p["name"] == "net2")
+    router = lab.state["routers"][0]
+    itf = next(i for i in router["interfaces"] if i["network"] == "net2")
+    res, rm_s = _timed(labmod.net_rm, lab.prefix, "net2", force=True)
+    assert res["removed"] and res["vms_removed"] == names
+    for h in lab.hosts:
+        links = {l["ifname"] for l in ip_json(h["netns"], "link", "show")}
+        assert not links & {net["bridge"], net["vxlan_dev"], net["dhcp"]["tap"], itf["tap"]}
+    assert net["dhcp"]["netns"] not in labmod.netns_list()
+    assert not labmod.pid_alive(dnsmasq["pid"], dnsmasq["start"])
+    assert not os.path.exists(net["dhcp"]["dir"])
+    addrs = {a["local"] for l in ip_json(router["netns"], "-4", "addr", "show")
+             for a in l["addr_info"]}
+    assert "10.102.0.1" not in addrs and "10.101.0.1" in addrs
+    st = labmod.load_state(lab.prefix)
+    assert "net2" not in {n["name"] for n in st["networks"]}
+    assert net["dhcp"]["netns"] not in st["namespaces"]
+    assert not [p for p in st["processes"] if p["name"] in names + ["net2"]]
+    assert _marker_pids(lab.prefix) == {p["pid"] for p in st["processes"]}
+    res = lab.status()
+    assert res["healthy"], res["problems"]
+    assert not [c for c in res["connectivity"] if c["check"] == "router"]
+    assert labmod.net_rm(lab.prefix, "net2")["removed"] is False
+    lab.ensure_up()
+    res = lab.status()
+    assert [c["ok"] for c in res["connectivity"] if c["check"] == "router"] and \
+            all(c["ok"] for c in res["connectivity"])
+    print(f"net-rm --force of a Linux-bridge network with {len(names)} VMs: {rm_s:.2f}s")
+
+
+def test_net_add_linuxbridge_with_router(changed_lab):
+    lab = changed_lab
+    net, add_s = _timed(labmod.net_add, lab.prefix, "lmnet", 150, "10.150.0.0/24",
+                        router=True)
+    lab.reload()
+    assert net["id"] == labmod.lab_uuid(lab.prefix, "network", "lmnet")
+    for h in lab.hosts:
+        link = ip_json(h["netns"], "-d", "link", "show", "dev", "vxlan-150")[0]
+        assert link["master"] == net["bridge"] and link["linkinfo"]["info_data"]["id"] == 150
+        fdb = json.loads(ns_run(h["netns"], "bridge", "-j", "fdb", "show", "dev",
+                                "vxlan-150").stdout)
+        assert {e["dst"] for e in fdb if e["mac"] == "00:00:00:00:00:00"} == \
+                {o["eth0_ip"].split("/")[0] for o in lab.hosts if o is not h}
+    assert net["dhcp"]["netns"] in labmod.netns_list()
+    assert labmod.is_owned_netns(lab.prefix, net["dhcp"]["netns"])  # down finds it
+    dm = next(p for p in lab.state["processes"] if p["kind"] == "dnsmasq" and
+              p["name"] == "lmnet")
+    assert labmod.proc_netns_inode(dm["pid"]) == labmod.netns_inode(net["dhcp"]["netns"])
+    a = labmod.vm_add(lab.prefix, "lma", "host1", "lmnet")
+    b = labmod.vm_add(lab.prefix, "lmb", lab.hosts[-1]["name"], "lmnet")
+    assert wait_for(lambda: lab.ping(a, b["ip"]), 10, "lma -> lmb")
+    # Routed to net1 through router1's new interface.
+    c = lab.find_vms(host=lab.hosts[-1]["name"], network="net1")[0]
+    assert wait_for(lambda: lab.ping(a, c["ip"]), 10, f"lma -> {c['name']}")
+    for bad, msg in (((151, "10.150.0.0/25"), "overlaps lmnet"),
+                     ((150, "10.151.0.0/24"), "VNI 150 is network lmnet's"),
+                     ((152, "172.31.250.0/25"), "overlaps the lab's underlay")):
+        with pytest.raises(labmod.LabError, match=msg):
+            labmod.net_add(lab.prefix, "lmnet2", *bad)
+    with pytest.raises(labmod.LabError, match="OVS tunnels carry VNI 103 only"):
+        labmod.net_add(lab.prefix, "lmnet2", 104, "10.152.0.0/24", ovs=True)
+    assert labmod.net_add(lab.prefix, "lmnet", 150, "10.150.0.0/24", router=True) == net
+    res, rm_s = _timed(labmod.net_rm, lab.prefix, "lmnet", force=True)
+    assert res["vms_removed"] == ["lma", "lmb"]
+    for h in lab.hosts:
+        assert not {l["ifname"] for l in ip_json(h["netns"], "link", "show")} & \
+                {net["bridge"], "vxlan-150"}
+    assert net["dhcp"]["netns"] not in labmod.netns_list()
+    print(f"net-add (Linux bridge, router) {add_s:.2f}s, net-rm --force {rm_s:.2f}s")
+
+
+def test_link_set_down_is_intended_and_up_restores(changed_lab):
+    lab = changed_lab
+    h2 = lab.host("host2")
+    a = lab.find_vms(host="host1", network="net1")[0]
+    b = lab.find_vms(host="host2", network="net1")[0]
+    res, down_s = _timed(labmod.link_set, lab.prefix, "host2", "vxlan-101", "down")
+    assert res["changed"]
+    assert "UP" not in ip_json(h2["netns"], "link", "show", "dev", "vxlan-101")[0]["flags"]
+    assert not lab.ping(a, b["ip"], count=2)
+    st = lab.status()
+    assert st["healthy"], st["problems"]
+    assert st["links_down"] == [{"host": "host2", "dev": "vxlan-101", "ok": True,
+                                 "since": st["links_down"][0]["since"]}]
+    failed = [c for c in st["connectivity"] if not c["ok"]]
+    assert [(c["check"], c["to"], c["down_links"]) for c in failed] == \
+            [("linuxbridge-vxlan", b["name"], ["host2 vxlan-101"])]
+    text = lab_cli("status", "--prefix", lab.prefix).stdout
+    assert "link host2 vxlan-101 set down (intended)" in text
+    assert "failed, as expected (host2 vxlan-101 set down)" in text
+    # Down again: recorded once.  Brought up behind the lab's back: a problem.
+    assert labmod.link_set(lab.prefix, "host2", "vxlan-101", "down")["changed"] is False
+    assert len(labmod.load_state(lab.prefix)["links_down"]) == 1
+    lablib.run(["ip", "-n", h2["netns"], "link", "set", "vxlan-101", "up"])
+    st = lab.status(ping=False)
+    assert not st["healthy"] and st["problems"] == ["host2 vxlan-101 was set down but is up"]
+    lablib.run(["ip", "-n", h2["netns"], "link", "set", "vxlan-101", "down"])
+    # The fabric's side of host3's OVS underlay (CLI): the OVS checks to host3 fail.
+    cp = lab_cli("link-set", "fabric", "h3-eth1", "down", "--prefix", lab.prefix)
+    assert "fabric h3-eth1 down" in cp.stderr
+    st = lab.status()
+    assert st["healthy"], st["problems"]
+    assert {c["to"] for c in st["connectivity"] if not c["ok"] and
+            c["down_links"] == ["fabric h3-eth1"]} == \
+            {v["name"] for v in lab.find_vms(host="host3", network="net3")}
+    with pytest.raises(labmod.LabError, match="no device 'nosuch0' in host2"):
+        labmod.link_set(lab.prefix, "host2", "nosuch0", "down")
+    res, up_s = _timed(labmod.link_set, lab.prefix, "host2", "vxlan-101", "up")
+    assert res["changed"]
+    assert wait_for(lambda: lab.ping(a, b["ip"]), 10, "ping after vxlan-101 up")
+    fdb = json.loads(ns_run(h2["netns"], "bridge", "-j", "fdb", "show", "dev",
+                            "vxlan-101").stdout)
+    assert {e["dst"] for e in fdb if e["mac"] == "00:00:00:00:00:00"} == \
+            {o["eth0_ip"].split("/")[0] for o in lab.hosts if o is not h2}
+    assert lab.status(ping=False)["drift"] == ["link fabric h3-eth1 is set down"]
+    print(f"link-set down {down_s:.2f}s, up {up_s:.2f}s")
+
+
+def test_cli_changes(changed_lab):
+    lab = changed_lab
+    p = ["--prefix", lab.prefix]
+    cp = lab_cli("vm-add", "lmc", "--host", "host3", "--network", "net2", "--json", *p)
+    vm = json.loads(cp.stdout)
+    assert vm["name"] == "lmc" and vm["host"] == "host3" and vm["plug"] == "linuxbridge"
+    assert "lab: VM lmc: host3, net2 (linuxbridge)" in cp.stderr
+    src = lab.find_vms(host="host1", network="net2")[0]
+    assert wait_for(lambda: lab.ping(src, vm["ip"]), 10, f"{src['name']} -> lmc")
+    cp = lab_cli("vm-add", "lmc2", "--host", "host3", "--network", "net2", "--plug",
+                 "direct", *p, check=False)
+    assert cp.returncode == 1 and "Linux-bridge network" in cp.stderr
+    cp = lab_cli("vm-add", "lmc2", "--host", "host9", "--network", "net2", *p, check=False)
+    assert cp.returncode == 1 and "no host 'host9'" in cp.stderr
+    cp = lab_cli("vm-rm", "lmc", "--json", *p)
+    assert json.loads(cp.stdout)["removed"] is True
+    assert "lmc" not in virsh_domains(lab.host("host3")["libvirt"])
+    cp = lab_cli("up", "--restore", *p)
+    assert lab.status(ping=False)["drift"] == []
+
+
+# ---------------------------------------------------------------------------
+# Run-time changes on labs of their own.
+
+def test_ovs_net_rm_then_add_and_restore(lab, own_prefix):
+    p = own_prefix("n")
+    st = labmod.up(p, hosts=2, ovs=True)
+    net = next(n for n in st["networks"] if n["name"] == "net3")
+    untouched = {x["pid"] for x in st["processes"] if x["name"] not in ("net3",) and
+                 x["name"] not in {v["name"] for v in st["vms"] if v["network"] == "net3"}}
+    res, rm_s = _timed(labmod.net_rm, p, "net3", force=True)
+    assert sorted(res["vms_removed"]) == sorted(v["name"] for v in st["vms"]
+                                                if v["network"] == "net3")
+    for h in st["hosts"]:
+        db = h["ovs"]["ovsdb"]
+        assert not [x for x in ovs_json(db, "Port")
+                    if x["other_config"].get("net_uuid") == net["id"]]
+        ports = {x["name"] for x in ovs_json(db, "Port")}
+        assert {t["port"] for t in h["ovs"]["tunnels"]} <= ports  # the tunnels stay
+        flows = ns_run(h["netns"], "ovs-ofctl", "dump-flows",
+                       f"unix:{h['ovs']['dir']}/br-tun.mgmt").stdout
+        assert "tun_id=0x67" not in flows and "dl_vlan=1" not in flows
+        assert "resubmit(,4)" in flows  # Neutron's base pipeline stays
+    assert net["dhcp"]["netns"] not in labmod.netns_list()
+    assert labmod.status(p)["healthy"]
+    with pytest.raises(labmod.LabError, match="VNI 103 only"):
+        labmod.net_add(p, "net4", 104, "10.104.0.0/24", ovs=True)
+    _, add_s = _timed(labmod.net_add, p, "net3", 103, "10.103.0.0/24", ovs=True)
+    a = labmod.vm_add(p, "lma", "host1", "net3", plug="direct")
+    b = labmod.vm_add(p, "lmb", "host2", "net3")
+    handle = lablib.Lab(p)
+    assert wait_for(lambda: handle.ping(a, b["ip"]), 10, "lma -> lmb over OVS")
+    st2, restore_s = _timed(labmod.up, p, hosts=2, ovs=True, restore=True)
+    assert labmod.status(p)["healthy"] and labmod.status(p)["drift"] == []
+    assert untouched <= {x["pid"] for x in st2["processes"]}  # restored in place
+    assert [v["name"] for v in st2["vms"]] == [v["name"] for v in st["vms"]]
+    labmod.down(p)
+    assert _nothing_left(p), _leftovers(p)
+    print(f"net-rm --force (OVS) {rm_s:.2f}s, net-add --ovs {add_s:.2f}s, "
+          f"up --restore {restore_s:.2f}s")
+
+
+@pytest.mark.parametrize("lose_state", [False, True])
+def test_down_removes_run_time_additions(lab, own_prefix, lose_state):
+    p = own_prefix("d")
+    labmod.up(p, hosts=2, ovs=False)
+    net = labmod.net_add(p, "extra", 160, "10.160.0.0/24", router=True)
+    labmod.vm_add(p, "lmv", "host2", "extra")
+    labmod.link_set(p, "host1", "eth0", "down")
+    assert net["dhcp"]["netns"] in _leftovers(p)["namespaces"]
+    if lose_state:
+        os.unlink(labmod.state_path(p))
+    labmod.down(p)
+    assert _nothing_left(p), _leftovers(p)
+    assert net["dhcp"]["netns"] not in labmod.netns_list()
+
+
+def test_interrupted_changes_are_settled(lab, own_prefix):
+    p = own_prefix("i")
+    st = labmod.up(p, hosts=2, ovs=True)
+    built = {x["pid"] for x in st["processes"]}
+    env = dict(os.environ, **{labmod.CRASH_VAR: "vm-add:plug"})
+    cp = lab_cli("vm-add", "lmz", "--host", "host2", "--network", "net3", "--prefix", p,
+                 env=env, check=False)
+    assert cp.returncode == 99, cp.stderr
+    vm = next(v for v in labmod.load_state(p)["vms"] if v["name"] == "lmz")
+    res = labmod.status(p, check_connectivity=False)
+    assert not res["healthy"] and "vm-add lmz was interrupted" in " ".join(res["problems"])
+    # up settles it in place (no rebuild): the VM is gone, the rest as it was.
+    st2 = labmod.up(p, hosts=2, ovs=True)
+    assert {x["pid"] for x in st2["processes"]} == built
+    assert _no_trace(_vm_traces(lablib.Lab(p), vm)) == {}
+    assert labmod.status(p)["healthy"]
+    # A net-rm interrupted after its VMs went: the next change finishes it.
+    env = dict(os.environ, **{labmod.CRASH_VAR: "net-rm:router"})
+    cp = lab_cli("net-rm", "net2", "--force", "--prefix", p, env=env, check=False)
+    assert cp.returncode == 99, cp.stderr
+    labmod.link_set(p, "host1", "eth1", "up")
+    st3 = labmod.load_state(p)
+    assert st3["pending"] == [] and "net2" not in {n["name"] for n in st3["networks"]}
+    assert f"qdhcp-{labmod.lab_uuid(p, 'network', 'net2')}" not in labmod.netns_list()
+    assert labmod.status(p)["healthy"]
+    labmod.down(p)
+    assert _nothing_left(p), _leftovers(p)
