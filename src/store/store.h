@@ -100,7 +100,7 @@ struct cal_commit_stats {
 	int objects_added, objects_changed, objects_removed, objects_unchanged;
 	int links_added, links_changed, links_removed, links_unchanged;
 	int64_t ts; /* the time the revisions were written at (see below) */
-	int volatile_written; /* rows of the volatile side tables written */
+	int volatile_written; /* volatile group rows written or deleted */
 };
 
 /* One transaction: revisions for what changed, volatile state for all.

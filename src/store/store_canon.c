@@ -315,16 +315,63 @@ static void canon_hex_hash(char out[CAL_HASH_HEXSZ], const struct st_buf *b)
 	sodium_bin2hex(out, CAL_HASH_HEXSZ, h, sizeof(h));
 }
 
-/* The volatile part only needs change detection, not the canonical hash
+/* Change detection of volatile fields does not need the canonical hash
  * revisions are compared by: SipHash-2-4 with 128-bit output and a fixed
  * key, several times cheaper than BLAKE2b on these short texts. */
-static void canon_vol_hash(char out[CAL_HASH_HEXSZ], const struct st_buf *b)
+void st_hash128(unsigned char out[16], const void *data, size_t len)
 {
-	static const unsigned char key[crypto_shorthash_siphashx24_KEYBYTES] = "calipso-volatile";
-	unsigned char h[crypto_shorthash_siphashx24_BYTES];
+	static const unsigned char key[crypto_shorthash_siphashx24_KEYBYTES] = {
+		'c', 'a', 'l', 'i', 'p', 's', 'o', '-', 'v', 'o', 'l', 'a', 't', 'i', 'l', 'e'
+	};
 
-	crypto_shorthash_siphashx24(h, (const unsigned char *)b->s, b->len, key);
-	sodium_bin2hex(out, CAL_HASH_HEXSZ, h, sizeof(h));
+	crypto_shorthash_siphashx24(out, data, len, key);
+}
+
+void st_hash_entry(unsigned char out[16], const char *id, const char *vtext)
+{
+	unsigned char buf[256 + 16];
+	size_t n = strlen(id);
+	unsigned char *p = n + 16 <= sizeof(buf) ? buf : malloc(n + 16);
+
+	/* hash(id || hash(vtext)): the id fixed-length-separated from the
+	 * text, no concatenation ambiguity. */
+	st_hash128(out, vtext, strlen(vtext));
+	if (!p) {
+		/* Out of memory for a huge id: the text's hash alone still
+		 * detects changes of this entry. */
+		return;
+	}
+	memcpy(p, id, n);
+	memcpy(p + n, out, 16);
+	st_hash128(out, p, n + 16);
+	if (p != buf)
+		free(p);
+}
+
+bool st_buf_put(struct st_buf *b, const char *s, size_t n)
+{
+	if (!canon_put(b, s, n))
+		return false;
+	canon_end(b);
+	return true;
+}
+
+bool st_buf_json_string(struct st_buf *b, const char *s, size_t n)
+{
+	if (!canon_string(b, s, n))
+		return false;
+	canon_end(b);
+	return true;
+}
+
+char *st_buf_take(struct st_buf *b)
+{
+	char *s = b->s;
+
+	if (!s)
+		s = strdup("");
+	memset(b, 0, sizeof(*b));
+	return s;
 }
 
 /* The slow path, by definition right: core's own split and hash. */
@@ -352,8 +399,6 @@ static int canon_slow(struct st_canon *c, const json_t *doc)
 	if (rc == 0) {
 		canon_end(&c->stable);
 		canon_end(&c->vol);
-		if (c->has_vol)
-			canon_vol_hash(c->vhash, &c->vol);
 	}
 	free(s);
 	free(vs);
@@ -409,7 +454,5 @@ int st_canon_split(struct st_canon *c, const json_t *doc)
 	canon_end(&c->stable);
 	canon_end(&c->vol);
 	canon_hex_hash(c->hash, &c->stable);
-	if (c->has_vol)
-		canon_vol_hash(c->vhash, &c->vol);
 	return 0;
 }

@@ -6,19 +6,24 @@
  *      newest valid_from/valid_to already stored for the environment, so
  *      that an environment's revision times strictly increase and the
  *      inventory "at T" is never ambiguous;
- *   2. one query loads the live (id, hash, host, source, volatile hash) of
- *      the environment into a hash map;
+ *   2. one query loads the live (id, hash, host, source) of the
+ *      environment into a hash map, another the hashes of its volatile
+ *      groups;
  *   3. each incoming document is split into its stable part, hashed
  *      canonically, and its volatile part (store_canon.c: the same result
- *      as cal_object_stable() + cal_json_canonical_hash(), 4x faster):
+ *      as cal_object_stable() + cal_json_canonical_hash(), 4x faster; two
+ *      threads share this work, the documents being only read):
  *        new id                 -> a revision [ts, NULL)
- *        same hash              -> nothing (volatile side table only, and
- *                                  only when the volatile part changed)
+ *        same hash              -> no revision
  *        different hash         -> the live revision ends at ts, a new one
  *                                  starts at ts;
  *   4. live ids absent from the commit end at ts when their (host, source)
  *      answered or `clear` is set; ids of sources that did not answer are
- *      left alone.  Links are always a whole set: absent links end.
+ *      left alone.  Links are always a whole set: absent links end;
+ *   5. volatile fields go to one row per (host, source) group (per host
+ *      for links), {id: fields}; a group is rewritten only when the
+ *      order-independent sum of its entries' hashes changed, and keeps the
+ *      fields of its members that stay without being in the commit.
  * Writes go through multi-row batches (a few hundred rows per statement);
  * reads are one query per table, never one per object.
  *
@@ -28,6 +33,7 @@
 #include "store/store_int.h"
 
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,12 +41,14 @@
 /* What differs between objects and links. */
 struct cm_kind {
 	const char *what; /* "object", "link" */
-	const char *load_sql;       /* live (id, hash, host, source) */
-	const char *load_state_sql; /* (id, vhash) of the side table */
+	const char *load_sql;     /* live (id, hash, host, source) */
+	const char *load_vol_sql; /* volatile groups: (host, source, vhash) */
+	const char *old_vol_sql;  /* one group's doc, by env, host[, source] */
 	const char *insert_head, *insert_row;
 	const char *close_head;
-	const char *state_head, *state_tail;
-	const char *state_delete_head;
+	const char *vol_head, *vol_row, *vol_tail; /* upsert of groups */
+	const char *vol_delete;   /* one group, by env, host[, source] */
+	bool vol_by_source;       /* groups are per (host, source), else per host */
 	const char *const *fields; /* doc fields copied into columns, in order */
 	int nfields;
 	bool by_source; /* absent ids end only when their source answered */
@@ -55,16 +63,20 @@ static const struct cm_kind cm_objects = {
 	.what = "object",
 	.load_sql = "SELECT id, hash, host, source FROM objects "
 		    "WHERE env = ? AND valid_to IS NULL",
-	.load_state_sql = "SELECT id, vhash FROM object_state WHERE env = ?",
+	.load_vol_sql = "SELECT host, source, vhash FROM object_volatile WHERE env = ?",
+	.old_vol_sql = "SELECT doc FROM object_volatile WHERE env = ? AND host = ? AND "
+		       "source = ?",
 	.insert_head = "INSERT INTO objects (env, id, valid_from, valid_to, hash, type, host, "
 		       "source, name, parent_id, id_path, doc) VALUES ",
 	.insert_row = "(?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
 	.close_head = "UPDATE objects SET valid_to = ? WHERE env = ? AND valid_to IS NULL "
 		      "AND valid_from < ? AND id IN (",
-	.state_head = "INSERT INTO object_state (env, id, vhash, doc) VALUES ",
-	.state_tail = " ON CONFLICT (env, id) DO UPDATE SET vhash = excluded.vhash, "
-		      "doc = excluded.doc",
-	.state_delete_head = "DELETE FROM object_state WHERE env = ? AND id IN (",
+	.vol_head = "INSERT INTO object_volatile (env, host, source, vhash, doc) VALUES ",
+	.vol_row = "(?, ?, ?, ?, ?)",
+	.vol_tail = " ON CONFLICT (env, host, source) DO UPDATE SET vhash = excluded.vhash, "
+		    "doc = excluded.doc",
+	.vol_delete = "DELETE FROM object_volatile WHERE env = ? AND host = ? AND source = ?",
+	.vol_by_source = true,
 	.fields = cm_object_fields,
 	.nfields = 6,
 	.by_source = true,
@@ -73,16 +85,19 @@ static const struct cm_kind cm_objects = {
 static const struct cm_kind cm_links = {
 	.what = "link",
 	.load_sql = "SELECT id, hash, host, '' FROM links WHERE env = ? AND valid_to IS NULL",
-	.load_state_sql = "SELECT id, vhash FROM link_state WHERE env = ?",
+	.load_vol_sql = "SELECT host, '', vhash FROM link_volatile WHERE env = ?",
+	.old_vol_sql = "SELECT doc FROM link_volatile WHERE env = ? AND host = ?",
 	.insert_head = "INSERT INTO links (env, id, valid_from, valid_to, hash, link_type, "
 		       "source_id, target_id, host, doc) VALUES ",
 	.insert_row = "(?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)",
 	.close_head = "UPDATE links SET valid_to = ? WHERE env = ? AND valid_to IS NULL "
 		      "AND valid_from < ? AND id IN (",
-	.state_head = "INSERT INTO link_state (env, id, vhash, doc) VALUES ",
-	.state_tail = " ON CONFLICT (env, id) DO UPDATE SET vhash = excluded.vhash, "
-		      "doc = excluded.doc",
-	.state_delete_head = "DELETE FROM link_state WHERE env = ? AND id IN (",
+	.vol_head = "INSERT INTO link_volatile (env, host, vhash, doc) VALUES ",
+	.vol_row = "(?, ?, ?, ?)",
+	.vol_tail = " ON CONFLICT (env, host) DO UPDATE SET vhash = excluded.vhash, "
+		    "doc = excluded.doc",
+	.vol_delete = "DELETE FROM link_volatile WHERE env = ? AND host = ?",
+	.vol_by_source = false,
 	.fields = cm_link_fields,
 	.nfields = 4,
 	.by_source = false,
@@ -91,10 +106,33 @@ static const struct cm_kind cm_links = {
 /* One live row of the environment. */
 struct cm_live {
 	unsigned char hash[16];
-	unsigned char vhash[16];
-	uint32_t pair;  /* index in the pairs map */
-	bool has_state; /* a volatile row exists */
-	bool seen;      /* present in the commit */
+	uint32_t pair; /* index in the pairs map */
+	bool seen;     /* present in the commit */
+	bool removed;  /* ended by this commit */
+};
+
+/* The volatile group of one (host, source) pair (per host for links): one
+ * row holding {id: volatile fields} of its live members.  Its hash is an
+ * order-independent sum of its entries' hashes, so an unchanged group is
+ * recognised without building its text. */
+struct cm_group {
+	uint64_t sum[2];      /* of the entries' hashes, as this commit leaves it */
+	uint32_t nvol;        /* entries */
+	bool touched;         /* a member came, changed, went or was seen */
+	bool kept;            /* some live members absent from the commit stay */
+	bool stored;          /* a row exists */
+	bool write;           /* its row is to be (re)written */
+	unsigned char stored_hash[16];
+	unsigned char new_hash[16];
+	json_t *old;          /* the stored row, read when kept members need it */
+};
+
+/* One entry of a group: an id and the canonical text of its volatile
+ * fields. */
+struct cm_vol {
+	uint32_t pair;
+	const char *id;       /* a key of the commit's documents, of x->ids or of an old group */
+	char *vtext;
 };
 
 struct cm_ctx {
@@ -107,16 +145,20 @@ struct cm_ctx {
 	struct st_map pairs;    /* "host\x1fsource" -> index */
 	bool *answered;         /* per pair */
 	size_t nanswered;
+	struct cm_group *groups; /* per pair */
+	size_t ngroups;
+	struct cm_vol *vols;
+	size_t nvols, volcap;
 	char *keybuf;           /* scratch for pair keys */
 	size_t keycap;
 	char *last_host, *last_source; /* cm_row_pair()'s cache */
 	uint32_t last_pair;
 	bool last_pair_set;
-	db_batch *ins, *close, *state, *state_del;
+	db_batch *ins, *close;
 	struct st_canon canon;  /* this thread's split buffers */
 	int added, changed, removed, unchanged;
 	int64_t us_classify, us_apply; /* for the debug log */
-	size_t state_puts;
+	size_t vol_writes;
 };
 
 static signed char cm_hexval[256];
@@ -223,8 +265,40 @@ static int cm_row_pair(struct cm_ctx *x, uint32_t *out, const char *host, const 
 	return 0;
 }
 
-/* The environment's live rows into x->ids / x->live: two queries (rows,
- * then the volatile side table), cheaper than their join. */
+/* The group of `pair`, growing the array as pairs appear. */
+static struct cm_group *cm_group(struct cm_ctx *x, uint32_t pair)
+{
+	if (pair >= x->ngroups) {
+		size_t n = x->pairs.n > pair ? x->pairs.n : (size_t)pair + 1;
+		struct cm_group *g;
+
+		n = n < 2 * x->ngroups ? 2 * x->ngroups : n;
+		g = realloc(x->groups, n * sizeof(*g));
+		if (!g)
+			return NULL;
+		memset(g + x->ngroups, 0, (n - x->ngroups) * sizeof(*g));
+		x->groups = g;
+		x->ngroups = n;
+	}
+	return &x->groups[pair];
+}
+
+static void cm_groups_free(struct cm_ctx *x)
+{
+	for (size_t i = 0; i < x->ngroups; i++)
+		json_decref(x->groups[i].old);
+	free(x->groups);
+	x->groups = NULL;
+	x->ngroups = 0;
+	for (size_t i = 0; i < x->nvols; i++)
+		free(x->vols[i].vtext);
+	free(x->vols);
+	x->vols = NULL;
+	x->nvols = x->volcap = 0;
+}
+
+/* The environment's live rows into x->ids / x->live, and the hashes of
+ * its volatile groups: two queries. */
 static int cm_load(struct cm_ctx *x, const struct cm_kind *k)
 {
 	db_stmt *s;
@@ -271,19 +345,28 @@ static int cm_load(struct cm_ctx *x, const struct cm_kind *k)
 	db_reset(s);
 	if (rc < 0)
 		return rc;
-	rc = db_prepare(x->st->db, &s, k->load_state_sql);
+	rc = db_prepare(x->st->db, &s, k->load_vol_sql);
 	if (rc)
 		return rc;
 	rc = db_bind_text(s, 1, x->c->env);
 	while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
-		const char *id = db_col_text(s, 0);
-		int64_t idx = st_map_find(&x->ids, id, strlen(id));
+		struct cm_group *g;
+		uint32_t pair;
 
-		/* A state row without a live revision is left for the next
-		 * removal of that id to clean. */
-		if (idx >= 0)
-			x->live[idx].has_state = cm_hex16(x->live[idx].vhash, db_col_text(s, 1));
-		rc = 0;
+		rc = cm_row_pair(x, &pair, db_col_text(s, 0), db_col_text(s, 1));
+		if (rc)
+			break;
+		g = cm_group(x, pair);
+		if (!g) {
+			rc = cal_error_set(CAL_ENOMEM, "out of memory");
+			break;
+		}
+		g->stored = cm_hex16(g->stored_hash, db_col_text(s, 2));
+		/* A row whose hash cannot be read is rewritten (or deleted). */
+		if (!g->stored) {
+			g->stored = true;
+			memset(g->stored_hash, 0, sizeof(g->stored_hash));
+		}
 	}
 	db_reset(s);
 	return rc < 0 ? rc : 0;
@@ -297,12 +380,6 @@ static int cm_batches(struct cm_ctx *x, const struct cm_kind *k)
 	if (rc == 0)
 		rc = db_batch_new(&x->ins, x->st->db, k->insert_head, k->insert_row, ", ", "", 0,
 				  5 + k->nfields);
-	if (rc == 0)
-		rc = db_batch_new(&x->state, x->st->db, k->state_head, "(?, ?, ?, ?)", ", ",
-				  k->state_tail, 0, 4);
-	if (rc == 0)
-		rc = db_batch_new(&x->state_del, x->st->db, k->state_delete_head, "?", ", ", ")",
-				  1, 1);
 	if (rc)
 		return rc;
 	/* The live revision must end before its successor starts: the
@@ -313,8 +390,6 @@ static int cm_batches(struct cm_ctx *x, const struct cm_kind *k)
 		rc = db_batch_fixed_text(x->close, 2, x->c->env);
 	if (rc == 0)
 		rc = db_batch_fixed_int64(x->close, 3, x->ts);
-	if (rc == 0)
-		rc = db_batch_fixed_text(x->state_del, 1, x->c->env);
 	return rc;
 }
 
@@ -322,26 +397,24 @@ static void cm_batches_free(struct cm_ctx *x)
 {
 	db_batch_free(x->ins);
 	db_batch_free(x->close);
-	db_batch_free(x->state);
-	db_batch_free(x->state_del);
-	x->ins = x->close = x->state = x->state_del = NULL;
+	x->ins = x->close = NULL;
 }
 
 /* What one incoming document turned out to be.  Computed by
  * cm_classify() (two threads share a chunk), applied by the connection's
  * thread in cm_apply(), in the documents' order. */
 enum cm_status { CM_UNCHANGED, CM_CHANGED, CM_ADDED };
-enum cm_state_op { CM_STATE_KEEP, CM_STATE_PUT, CM_STATE_DELETE };
 
 struct cm_result {
 	const char *id;
 	const json_t *doc;
+	const char *host, *source; /* its volatile group's pair */
 	int64_t live;          /* index in x->live, or -1 */
 	enum cm_status status;
-	enum cm_state_op state;
+	bool has_vol;
 	char hash[CAL_HASH_HEXSZ];
-	char vhash[CAL_HASH_HEXSZ];
-	char *text, *vtext;    /* stable / volatile text to write (malloc'ed) */
+	unsigned char ehash[16]; /* of (id, volatile text), when has_vol */
+	char *text, *vtext;    /* stable text to write; volatile text (malloc'ed) */
 };
 
 /* Documents per chunk: the chunk's texts of new revisions are held in
@@ -393,17 +466,14 @@ static int cm_classify(struct cm_ctx *x, const struct cm_kind *k, struct st_cano
 		if (!r->text)
 			return cal_error_set(CAL_ENOMEM, "out of memory");
 	}
-	r->state = CM_STATE_KEEP;
-	if (!canon->has_vol) {
-		if (old && old->has_state)
-			r->state = CM_STATE_DELETE;
-	} else if (!(old && old->has_state && cm_hex16(bin, canon->vhash) &&
-		     memcmp(bin, old->vhash, sizeof(bin)) == 0)) {
-		r->state = CM_STATE_PUT;
-		memcpy(r->vhash, canon->vhash, sizeof(r->vhash));
+	r->host = cal_json_str(r->doc, CAL_F_HOST);
+	r->source = k->vol_by_source ? cal_json_str(r->doc, CAL_F_SOURCE) : "";
+	r->has_vol = canon->has_vol;
+	if (r->has_vol) {
 		r->vtext = strndup(canon->vol.s, canon->vol.len);
 		if (!r->vtext)
 			return cal_error_set(CAL_ENOMEM, "out of memory");
+		st_hash_entry(r->ehash, r->id, r->vtext);
 	}
 	return 0;
 }
@@ -428,13 +498,54 @@ static void *cm_worker_main(void *arg)
 	return NULL;
 }
 
-/* Turns one classified document into rows of the batches. */
+/* Adds an entry to its group; takes `vtext`. */
+static int cm_vol_add(struct cm_ctx *x, uint32_t pair, const char *id, char *vtext,
+		      const unsigned char ehash[16])
+{
+	struct cm_group *g = cm_group(x, pair);
+	uint64_t h[2];
+
+	if (!g) {
+		free(vtext);
+		return cal_error_set(CAL_ENOMEM, "out of memory");
+	}
+	if (x->nvols == x->volcap) {
+		size_t cap = x->volcap ? x->volcap * 2 : 4096;
+		struct cm_vol *v = realloc(x->vols, cap * sizeof(*v));
+
+		if (!v) {
+			free(vtext);
+			return cal_error_set(CAL_ENOMEM, "out of memory");
+		}
+		x->vols = v;
+		x->volcap = cap;
+	}
+	memcpy(h, ehash, sizeof(h));
+	g->sum[0] += h[0];
+	g->sum[1] += h[1];
+	g->nvol++;
+	x->vols[x->nvols].pair = pair;
+	x->vols[x->nvols].id = id;
+	x->vols[x->nvols].vtext = vtext;
+	x->nvols++;
+	return 0;
+}
+
+/* Turns one classified document into rows of the batches and an entry of
+ * its volatile group. */
 static int cm_apply(struct cm_ctx *x, const struct cm_kind *k, struct cm_result *r)
 {
+	struct cm_group *g;
+	uint32_t pair;
 	int rc = 0;
 
-	if (r->live >= 0)
+	if (r->live >= 0) {
 		x->live[r->live].seen = true;
+		g = cm_group(x, x->live[r->live].pair);
+		if (!g)
+			return cal_error_set(CAL_ENOMEM, "out of memory");
+		g->touched = true; /* the group it was in */
+	}
 	if (r->status == CM_UNCHANGED) {
 		x->unchanged++;
 	} else {
@@ -461,19 +572,18 @@ static int cm_apply(struct cm_ctx *x, const struct cm_kind *k, struct cm_result 
 			r->text = NULL;
 		}
 	}
-	if (rc == 0 && r->state == CM_STATE_DELETE)
-		rc = db_batch_text_ref(x->state_del, r->id);
-	if (rc == 0 && r->state == CM_STATE_PUT) {
-		x->state_puts++;
-		rc = db_batch_text_ref(x->state, x->c->env);
-		if (rc == 0)
-			rc = db_batch_text_ref(x->state, r->id);
-		if (rc == 0)
-			rc = db_batch_text(x->state, r->vhash);
-		if (rc == 0) {
-			rc = db_batch_text_take(x->state, r->vtext);
-			r->vtext = NULL;
-		}
+	if (rc)
+		return rc;
+	rc = cm_row_pair(x, &pair, r->host, r->source);
+	if (rc)
+		return rc;
+	g = cm_group(x, pair);
+	if (!g)
+		return cal_error_set(CAL_ENOMEM, "out of memory");
+	g->touched = true;
+	if (r->has_vol) {
+		rc = cm_vol_add(x, pair, r->id, r->vtext, r->ehash);
+		r->vtext = NULL;
 	}
 	return rc;
 }
@@ -529,13 +639,238 @@ static int cm_chunk(struct cm_ctx *x, const struct cm_kind *k, struct cm_worker 
 	return rc;
 }
 
+/* "host\x1fsource" of a pair, split in place into a copy. */
+static int cm_pair_names(struct cm_ctx *x, uint32_t pair, char **host, const char **source)
+{
+	char *sep;
+
+	*host = strdup(st_map_key(&x->pairs, pair));
+	if (!*host)
+		return cal_error_set(CAL_ENOMEM, "out of memory");
+	sep = strchr(*host, '\x1f');
+	*source = "";
+	if (sep) {
+		*sep = '\0';
+		*source = sep + 1;
+	}
+	return 0;
+}
+
+/* Reads a stored group that keeps members absent from this commit. */
+static int cm_group_read(struct cm_ctx *x, const struct cm_kind *k, uint32_t pair)
+{
+	struct cm_group *g = &x->groups[pair];
+	const char *source;
+	char *host;
+	db_stmt *s;
+	int rc;
+
+	rc = cm_pair_names(x, pair, &host, &source);
+	if (rc)
+		return rc;
+	rc = db_prepare(x->st->db, &s, k->old_vol_sql);
+	if (rc == 0)
+		rc = db_bind_text(s, 1, x->c->env);
+	if (rc == 0)
+		rc = db_bind_text(s, 2, host);
+	if (rc == 0 && k->vol_by_source)
+		rc = db_bind_text(s, 3, source);
+	if (rc == 0)
+		rc = db_step(s);
+	if (rc == DB_ROW)
+		rc = st_json_load(x->st, &g->old, db_col_text(s, 0), "volatile group");
+	db_reset(s);
+	free(host);
+	if (rc < 0)
+		return rc;
+	if (!json_is_object(g->old)) {
+		json_decref(g->old);
+		g->old = NULL;
+	}
+	return 0;
+}
+
+/* Live members absent from the commit that stay (their source did not
+ * answer) keep their volatile fields: taken from the stored group. */
+static int cm_vol_kept(struct cm_ctx *x, const struct cm_kind *k)
+{
+	int rc;
+
+	for (size_t i = 0; i < x->nlive; i++) {
+		const struct cm_live *e = &x->live[i];
+
+		if (!e->seen && !e->removed && x->groups[e->pair].touched)
+			x->groups[e->pair].kept = true;
+	}
+	for (size_t p = 0; p < x->ngroups; p++) {
+		if (x->groups[p].kept && x->groups[p].stored) {
+			rc = cm_group_read(x, k, (uint32_t)p);
+			if (rc)
+				return rc;
+		}
+	}
+	for (size_t i = 0; i < x->nlive; i++) {
+		const struct cm_live *e = &x->live[i];
+		const char *id = st_map_key(&x->ids, (uint32_t)i);
+		unsigned char ehash[16];
+		json_t *vol;
+		char *vtext;
+
+		if (e->seen || e->removed || !x->groups[e->pair].old)
+			continue;
+		vol = json_object_get(x->groups[e->pair].old, id);
+		if (!json_is_object(vol) || json_object_size(vol) == 0)
+			continue;
+		vtext = st_json_dump(vol);
+		if (!vtext)
+			return CAL_ENOMEM;
+		st_hash_entry(ehash, id, vtext);
+		rc = cm_vol_add(x, e->pair, id, vtext, ehash);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int cm_vol_cmp(const void *a, const void *b)
+{
+	const struct cm_vol *va = a, *vb = b;
+
+	if (va->pair != vb->pair)
+		return va->pair < vb->pair ? -1 : 1;
+	return strcmp(va->id, vb->id);
+}
+
+/* Deletes the row of a group left without entries. */
+static int cm_vol_delete(struct cm_ctx *x, const struct cm_kind *k, uint32_t pair)
+{
+	const char *source;
+	char *host;
+	db_stmt *s;
+	int rc;
+
+	rc = cm_pair_names(x, pair, &host, &source);
+	if (rc)
+		return rc;
+	rc = db_prepare(x->st->db, &s, k->vol_delete);
+	if (rc == 0)
+		rc = db_bind_text(s, 1, x->c->env);
+	if (rc == 0)
+		rc = db_bind_text(s, 2, host);
+	if (rc == 0 && k->vol_by_source)
+		rc = db_bind_text(s, 3, source);
+	if (rc == 0)
+		rc = db_step(s);
+	db_reset(s);
+	free(host);
+	if (rc == 0)
+		x->vol_writes++;
+	return rc < 0 ? rc : 0;
+}
+
+/* Appends the row of group `pair`, entries [first, end) of x->vols. */
+static int cm_vol_row(struct cm_ctx *x, const struct cm_kind *k, db_batch *up, uint32_t pair,
+		      size_t first, size_t end)
+{
+	struct st_buf text = { 0 };
+	char hex[CAL_HASH_HEXSZ];
+	const char *source;
+	char *host = NULL;
+	bool ok;
+	int rc;
+
+	ok = st_buf_put(&text, "{", 1);
+	for (size_t j = first; j < end && ok; j++) {
+		const struct cm_vol *v = &x->vols[j];
+
+		ok = (j == first || st_buf_put(&text, ",", 1)) &&
+		     st_buf_json_string(&text, v->id, strlen(v->id)) &&
+		     st_buf_put(&text, ":", 1) && st_buf_put(&text, v->vtext, strlen(v->vtext));
+	}
+	if (!ok || !st_buf_put(&text, "}", 1)) {
+		free(text.s);
+		return cal_error_set(CAL_ENOMEM, "out of memory");
+	}
+	rc = cm_pair_names(x, pair, &host, &source);
+	sodium_bin2hex(hex, sizeof(hex), x->groups[pair].new_hash, 16);
+	if (rc == 0)
+		rc = db_batch_text_ref(up, x->c->env);
+	if (rc == 0)
+		rc = db_batch_text(up, host);
+	if (rc == 0 && k->vol_by_source)
+		rc = db_batch_text(up, source);
+	if (rc == 0)
+		rc = db_batch_text(up, hex);
+	free(host);
+	if (rc == 0) {
+		x->vol_writes++;
+		return db_batch_text_take(up, st_buf_take(&text));
+	}
+	free(text.s);
+	return rc;
+}
+
+/* Writes the groups this commit changed: a group's row is rewritten when
+ * the sum of its entries' hashes differs from the stored one, deleted when
+ * it has no entries left.  Unchanged groups cost no text at all. */
+static int cm_vol_write(struct cm_ctx *x, const struct cm_kind *k)
+{
+	db_batch *up = NULL;
+	size_t n = 0, i;
+	int rc = 0;
+
+	for (size_t p = 0; p < x->ngroups && rc == 0; p++) {
+		struct cm_group *g = &x->groups[p];
+		uint64_t mix[3] = { g->sum[0], g->sum[1], g->nvol };
+
+		if (!g->touched)
+			continue;
+		if (g->nvol == 0) {
+			if (g->stored)
+				rc = cm_vol_delete(x, k, (uint32_t)p);
+			continue;
+		}
+		st_hash128(g->new_hash, mix, sizeof(mix));
+		g->write = !g->stored || memcmp(g->new_hash, g->stored_hash, 16) != 0;
+	}
+	if (rc)
+		return rc;
+	/* The entries of the groups to write, to the front, sorted by group
+	 * then id: a group's text is the same whatever order the documents
+	 * came in. */
+	for (i = 0; i < x->nvols; i++) {
+		if (x->groups[x->vols[i].pair].write) {
+			struct cm_vol t = x->vols[n];
+
+			x->vols[n++] = x->vols[i];
+			x->vols[i] = t;
+		}
+	}
+	if (n == 0)
+		return 0;
+	qsort(x->vols, n, sizeof(*x->vols), cm_vol_cmp);
+	rc = db_batch_new(&up, x->st->db, k->vol_head, k->vol_row, ", ", k->vol_tail, 0,
+			  k->vol_by_source ? 5 : 4);
+	for (i = 0; i < n && rc == 0;) {
+		size_t first = i;
+
+		while (i < n && x->vols[i].pair == x->vols[first].pair)
+			i++;
+		rc = cm_vol_row(x, k, up, x->vols[first].pair, first, i);
+	}
+	if (rc == 0)
+		rc = db_batch_flush(up);
+	db_batch_free(up);
+	return rc;
+}
+
 /* Objects or links: the whole diff of one table against the commit. */
 static int cm_table(struct cm_ctx *x, const struct cm_kind *k, const json_t *docs)
 {
 	struct st_canon helper_canon = { 0 };
 	struct cm_worker helper = { .canon = &helper_canon };
 	struct cm_result *res = NULL;
-	int64_t t0 = cal_time_mono_us(), t1, t2;
+	int64_t t0 = cal_time_mono_us(), t1, t2, t3;
 	size_t n = 0;
 	const char *id;
 	json_t *doc;
@@ -543,7 +878,7 @@ static int cm_table(struct cm_ctx *x, const struct cm_kind *k, const json_t *doc
 
 	x->added = x->changed = x->removed = x->unchanged = 0;
 	x->us_classify = x->us_apply = 0;
-	x->state_puts = 0;
+	x->vol_writes = 0;
 	rc = st_map_init(&x->ids);
 	if (rc == 0)
 		rc = st_canon_init(&helper_canon);
@@ -575,7 +910,7 @@ static int cm_table(struct cm_ctx *x, const struct cm_kind *k, const json_t *doc
 			goto out;
 	}
 	for (size_t i = 0; i < x->nlive; i++) {
-		const struct cm_live *e = &x->live[i];
+		struct cm_live *e = &x->live[i];
 
 		if (e->seen)
 			continue;
@@ -584,33 +919,43 @@ static int cm_table(struct cm_ctx *x, const struct cm_kind *k, const json_t *doc
 		/* Keys of the map stay valid until st_map_fini(), after the
 		 * batches are flushed. */
 		rc = db_batch_text_ref(x->close, st_map_key(&x->ids, (uint32_t)i));
-		if (rc == 0 && e->has_state)
-			rc = db_batch_text_ref(x->state_del, st_map_key(&x->ids, (uint32_t)i));
 		if (rc)
 			goto out;
+		e->removed = true;
+		if (!cm_group(x, e->pair)) {
+			rc = cal_error_set(CAL_ENOMEM, "out of memory");
+			goto out;
+		}
+		x->groups[e->pair].touched = true;
 		x->removed++;
 	}
 	rc = db_batch_flush(x->close);
 	if (rc == 0)
 		rc = db_batch_flush(x->ins);
-	if (rc == 0)
-		rc = db_batch_flush(x->state_del);
-	if (rc == 0)
-		rc = db_batch_flush(x->state);
 	t2 = cal_time_mono_us();
-	cal_log_debug("store", "commit of '%s', %ss: %zu live loaded in %.3f s, %zu compared and "
-		      "written in %.3f s (split and hash %.3f s, rows %.3f s, last rows %.3f s); "
-		      "%zu volatile rows written",
-		      x->c->env, k->what, x->nlive, (double)(t1 - t0) / 1e6,
-		      json_object_size(docs), (double)(t2 - t1) / 1e6, (double)x->us_classify / 1e6,
-		      (double)x->us_apply / 1e6,
-		      (double)(t2 - t1 - x->us_classify - x->us_apply) / 1e6, x->state_puts);
+	/* Every pair has its group from here on. */
+	if (rc == 0 && x->pairs.n > 0 && !cm_group(x, (uint32_t)(x->pairs.n - 1)))
+		rc = cal_error_set(CAL_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = cm_vol_kept(x, k);
+	if (rc == 0)
+		rc = cm_vol_write(x, k);
+	if (rc)
+		goto out;
+	t3 = cal_time_mono_us();
+	cal_log_debug("store", "commit of '%s', %ss: %zu live loaded in %.3f s, %zu split and "
+		      "hashed in %.3f s, rows written in %.3f s, %zu volatile groups written in "
+		      "%.3f s", x->c->env, k->what, x->nlive, (double)(t1 - t0) / 1e6,
+		      json_object_size(docs), (double)x->us_classify / 1e6,
+		      (double)(t2 - t1 - x->us_classify) / 1e6, x->vol_writes,
+		      (double)(t3 - t2) / 1e6);
 out:
 	if (res)
 		cm_results_clear(res, CM_CHUNK);
 	free(res);
 	st_canon_fini(&helper_canon);
 	cm_batches_free(x);
+	cm_groups_free(x);
 	st_map_fini(&x->ids);
 	free(x->live);
 	x->live = NULL;
@@ -623,9 +968,9 @@ static int cm_newest(struct cm_ctx *x, int64_t *out)
 {
 	static const char *const sql[] = {
 		"SELECT MAX(valid_from) FROM objects WHERE env = ?",
-		"SELECT MAX(valid_to) FROM objects WHERE env = ?",
+		"SELECT MAX(valid_to) FROM objects WHERE env = ? AND valid_to IS NOT NULL",
 		"SELECT MAX(valid_from) FROM links WHERE env = ?",
-		"SELECT MAX(valid_to) FROM links WHERE env = ?",
+		"SELECT MAX(valid_to) FROM links WHERE env = ? AND valid_to IS NOT NULL",
 	};
 	int64_t v;
 	int rc;
@@ -741,7 +1086,7 @@ int cal_store_commit(cal_store *st, const struct cal_commit *c, struct cal_commi
 	stats.objects_changed = x.changed;
 	stats.objects_removed = x.removed;
 	stats.objects_unchanged = x.unchanged;
-	stats.volatile_written = (int)x.state_puts;
+	stats.volatile_written = (int)x.vol_writes;
 	if (c->links) {
 		rc = cm_table(&x, &cm_links, c->links);
 		if (rc)
@@ -750,7 +1095,7 @@ int cal_store_commit(cal_store *st, const struct cal_commit *c, struct cal_commi
 		stats.links_changed = x.changed;
 		stats.links_removed = x.removed;
 		stats.links_unchanged = x.unchanged;
-		stats.volatile_written += (int)x.state_puts;
+		stats.volatile_written += (int)x.vol_writes;
 	}
 	stats.ts = x.ts;
 	rc = cm_record(&x, &stats);

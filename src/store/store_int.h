@@ -85,8 +85,6 @@ struct st_canon {
 	struct st_buf stable, vol; /* canonical texts of the last split */
 	bool has_vol;              /* the volatile part is not empty */
 	char hash[CAL_HASH_HEXSZ];  /* of `stable` */
-	char vhash[CAL_HASH_HEXSZ]; /* of `vol` when has_vol (a change
-				     * detector, not the canonical hash) */
 	struct st_canon_member *keys; /* stack of sorted members */
 	size_t nkeys, keycap;
 	const char *last_type_name;   /* static: cal_type_name()'s */
@@ -100,6 +98,18 @@ void st_canon_fini(struct st_canon *c);
  * one pass.
  * CAL_EINVALID when `doc` is not an object. */
 int st_canon_split(struct st_canon *c, const json_t *doc);
+
+/* Text buffers (an st_buf starts zeroed; its text is NUL-terminated). */
+bool st_buf_put(struct st_buf *b, const char *s, size_t n);
+/* `s` as a JSON string, escaped as the canonical form escapes. */
+bool st_buf_json_string(struct st_buf *b, const char *s, size_t n);
+/* The text (malloc'ed, "" when empty); the buffer is empty after. */
+char *st_buf_take(struct st_buf *b);
+
+/* 128-bit change detectors for volatile fields (SipHash, fixed key): of a
+ * text, and of one group entry (an id and its volatile text). */
+void st_hash128(unsigned char out[16], const void *data, size_t len);
+void st_hash_entry(unsigned char out[16], const char *id, const char *vtext);
 
 /* ------------------------------------------------------------------ */
 /* String -> index map (store_map.c)                                   */

@@ -17,33 +17,218 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Parses a stored document and, when `vtext` is given, merges the volatile
- * fields over it. */
-static int inv_doc(cal_store *st, json_t **out, const char *text, const char *vtext)
+/* Volatile groups needed by one read: (host, source) pairs -> parsed
+ * {id: fields} rows.  A few groups are read one by one; beyond
+ * INV_VOL_FEW, all the environment's groups in one query. */
+#define INV_VOL_FEW 16
+
+struct inv_vol {
+	cal_store *st;
+	const char *env;
+	bool links;
+	struct st_map pairs;
+	json_t **rows; /* per pair; NULL when the group has no row */
+	size_t cap;
+	char *key;
+	size_t keycap;
+};
+
+static int inv_vol_init(struct inv_vol *v, cal_store *st, const char *env, bool links)
 {
-	json_t *doc, *vol;
+	memset(v, 0, sizeof(*v));
+	v->st = st;
+	v->env = env;
+	v->links = links;
+	return st_map_init(&v->pairs);
+}
+
+static void inv_vol_fini(struct inv_vol *v)
+{
+	for (size_t i = 0; i < v->pairs.n; i++)
+		json_decref(v->rows[i]);
+	free(v->rows);
+	free(v->key);
+	st_map_fini(&v->pairs);
+}
+
+/* "host\x1fsource" into v->key ("" for links' source). */
+static int inv_vol_key(struct inv_vol *v, size_t *n, const char *host, const char *source)
+{
+	size_t lh, ls;
+
+	host = host ? host : "";
+	source = v->links || !source ? "" : source;
+	lh = strlen(host);
+	ls = strlen(source);
+	*n = lh + ls + 1;
+	if (*n + 1 > v->keycap) {
+		char *k = realloc(v->key, *n + 1);
+
+		if (!k)
+			return cal_error_set(CAL_ENOMEM, "out of memory");
+		v->key = k;
+		v->keycap = *n + 1;
+	}
+	memcpy(v->key, host, lh);
+	v->key[lh] = '\x1f';
+	memcpy(v->key + lh + 1, source, ls);
+	v->key[*n] = '\0';
+	return 0;
+}
+
+/* The index of (host, source), added if new. */
+static int inv_vol_pair(struct inv_vol *v, uint32_t *out, const char *host, const char *source)
+{
+	size_t n;
+	int rc = inv_vol_key(v, &n, host, source);
+
+	if (rc == 0)
+		rc = st_map_add(&v->pairs, out, v->key, n, NULL);
+	if (rc == 0 && v->pairs.n > v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 16;
+		json_t **rows = realloc(v->rows, cap * sizeof(*rows));
+
+		if (!rows)
+			return cal_error_set(CAL_ENOMEM, "out of memory");
+		memset(rows + v->cap, 0, (cap - v->cap) * sizeof(*rows));
+		v->rows = rows;
+		v->cap = cap;
+	}
+	return rc;
+}
+
+/* Keeps a group row read from the database when its pair was asked for. */
+static int inv_vol_keep(struct inv_vol *v, const char *host, const char *source,
+			const char *text)
+{
+	int64_t idx;
+	json_t *row;
+	size_t n;
 	int rc;
 
-	*out = NULL;
-	rc = st_json_load(st, &doc, text, "document");
+	rc = inv_vol_key(v, &n, host, source);
 	if (rc)
 		return rc;
-	if (vtext) {
-		rc = st_json_load(st, &vol, vtext, "volatile state");
-		if (rc) {
+	idx = st_map_find(&v->pairs, v->key, n);
+	if (idx < 0 || v->rows[idx])
+		return 0;
+	rc = st_json_load(v->st, &row, text, "volatile group");
+	if (rc)
+		return rc;
+	if (!json_is_object(row)) {
+		json_decref(row);
+		return 0;
+	}
+	v->rows[idx] = row;
+	return 0;
+}
+
+/* Reads the groups of the pairs registered so far. */
+static int inv_vol_load(struct inv_vol *v)
+{
+	db_stmt *s = NULL;
+	int rc = 0;
+
+	if (v->pairs.n == 0)
+		return 0;
+	if (v->pairs.n > INV_VOL_FEW) {
+		rc = db_prepare(v->st->db, &s, v->links
+				? "SELECT host, '', doc FROM link_volatile WHERE env = ?"
+				: "SELECT host, source, doc FROM object_volatile WHERE env = ?");
+		if (rc == 0)
+			rc = db_bind_text(s, 1, v->env);
+		while (rc == 0 && (rc = db_step(s)) == DB_ROW)
+			rc = inv_vol_keep(v, db_col_text(s, 0), db_col_text(s, 1),
+					  db_col_text(s, 2));
+		db_reset(s);
+		return rc < 0 ? rc : 0;
+	}
+	for (size_t i = 0; i < v->pairs.n && rc == 0; i++) {
+		char *host = strdup(st_map_key(&v->pairs, (uint32_t)i));
+		char *source = host ? strchr(host, '\x1f') : NULL;
+
+		if (!host)
+			return cal_error_set(CAL_ENOMEM, "out of memory");
+		if (source)
+			*source++ = '\0';
+		rc = db_prepare(v->st->db, &s, v->links
+				? "SELECT host, '', doc FROM link_volatile WHERE env = ? AND "
+				  "host = ?"
+				: "SELECT host, source, doc FROM object_volatile WHERE env = ? AND "
+				  "host = ? AND source = ?");
+		if (rc == 0)
+			rc = db_bind_text(s, 1, v->env);
+		if (rc == 0)
+			rc = db_bind_text(s, 2, host);
+		if (rc == 0 && !v->links)
+			rc = db_bind_text(s, 3, source ? source : "");
+		while (rc == 0 && (rc = db_step(s)) == DB_ROW)
+			rc = inv_vol_keep(v, db_col_text(s, 0), db_col_text(s, 1),
+					  db_col_text(s, 2));
+		db_reset(s);
+		free(host);
+		rc = rc < 0 ? rc : 0;
+	}
+	return rc;
+}
+
+/* Merges the volatile fields of `id` (pair `pair`) over `doc`. */
+static int inv_vol_merge(struct inv_vol *v, json_t *doc, uint32_t pair, const char *id)
+{
+	json_t *fields = v->rows[pair] ? json_object_get(v->rows[pair], id) : NULL;
+
+	if (json_is_object(fields) && json_object_update(doc, fields))
+		return cal_error_set(CAL_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Documents read, with the volatile group each belongs to. */
+struct inv_rows {
+	json_t *arr;
+	uint32_t *pair;
+	size_t n, cap;
+};
+
+static int inv_rows_add(struct inv_rows *r, struct inv_vol *v, json_t *doc, const char *host,
+			const char *source)
+{
+	int rc;
+
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		uint32_t *p = realloc(r->pair, cap * sizeof(*p));
+
+		if (!p) {
 			json_decref(doc);
-			return rc;
+			return cal_error_set(CAL_ENOMEM, "out of memory");
 		}
-		if (json_is_object(vol) && json_object_update(doc, vol))
-			rc = cal_error_set(CAL_ENOMEM, "out of memory");
-		json_decref(vol);
+		r->pair = p;
+		r->cap = cap;
+	}
+	if (v) {
+		rc = inv_vol_pair(v, &r->pair[r->n], host, source);
 		if (rc) {
 			json_decref(doc);
 			return rc;
 		}
 	}
-	*out = doc;
+	if (json_array_append_new(r->arr, doc))
+		return cal_error_set(CAL_ENOMEM, "out of memory");
+	r->n++;
 	return 0;
+}
+
+/* Merges every document's volatile fields. */
+static int inv_rows_merge(struct inv_rows *r, struct inv_vol *v)
+{
+	int rc = inv_vol_load(v);
+
+	for (size_t i = 0; i < r->n && rc == 0; i++) {
+		json_t *doc = json_array_get(r->arr, i);
+
+		rc = inv_vol_merge(v, doc, r->pair[i], cal_json_str(doc, CAL_F_ID));
+	}
+	return rc;
 }
 
 /* " AND <col> = ?" for each filter that is set. */
@@ -122,8 +307,9 @@ int cal_store_objects(cal_store *st, json_t **out, const struct cal_query *q)
 {
 	bool merge, glob, stop = false;
 	struct inv_window w;
+	struct inv_rows rows = { 0 };
+	struct inv_vol vol;
 	struct st_sql sql;
-	json_t *arr = NULL;
 	char *hi = NULL, *slash = NULL;
 	db_stmt *s = NULL;
 	int rc;
@@ -137,10 +323,13 @@ int cal_store_objects(cal_store *st, json_t **out, const struct cal_query *q)
 	/* Offset in SQL without a limit is not portable: done here then. */
 	w.skip = (glob || q->limit <= 0) ? q->offset : 0;
 	w.take = glob && q->limit > 0 ? q->limit : -1;
+	rc = inv_vol_init(&vol, st, q->env, false);
+	if (rc) {
+		inv_vol_fini(&vol);
+		return rc;
+	}
 	st_sql_init(&sql);
-	st_sql_add(&sql, merge ? "SELECT o.name, o.doc, s.doc FROM objects o LEFT JOIN "
-			       "object_state s ON s.env = o.env AND s.id = o.id"
-			       : "SELECT o.name, o.doc, NULL FROM objects o");
+	st_sql_add(&sql, "SELECT o.name, o.doc, o.host, o.source FROM objects o");
 	st_sql_text(&sql, " WHERE o.env = ?", q->env);
 	inv_valid(&sql, "o", q->at);
 	inv_eq(&sql, "o.id", q->id);
@@ -170,8 +359,8 @@ int cal_store_objects(cal_store *st, json_t **out, const struct cal_query *q)
 	}
 	st_sql_add(&sql, " ORDER BY o.id_path, o.id");
 	inv_limit(&sql, q->limit, q->offset, !glob);
-	arr = json_array();
-	if (!arr) {
+	rows.arr = json_array();
+	if (!rows.arr) {
 		rc = cal_error_set(CAL_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -184,20 +373,25 @@ int cal_store_objects(cal_store *st, json_t **out, const struct cal_query *q)
 			continue;
 		if (!inv_window_keep(&w, &stop))
 			continue;
-		rc = inv_doc(st, &doc, db_col_text(s, 1), merge ? db_col_text(s, 2) : NULL);
-		if (rc == 0 && json_array_append_new(arr, doc))
-			rc = cal_error_set(CAL_ENOMEM, "out of memory");
+		rc = st_json_load(st, &doc, db_col_text(s, 1), "document");
+		if (rc == 0)
+			rc = inv_rows_add(&rows, merge ? &vol : NULL, doc, db_col_text(s, 2),
+					  db_col_text(s, 3));
 	}
 	db_reset(s);
+	if (rc == 0 && merge)
+		rc = inv_rows_merge(&rows, &vol);
 out:
 	st_sql_fini(&sql);
+	inv_vol_fini(&vol);
+	free(rows.pair);
 	free(hi);
 	free(slash);
 	if (rc < 0) {
-		json_decref(arr);
+		json_decref(rows.arr);
 		return rc;
 	}
-	*out = arr;
+	*out = rows.arr;
 	return 0;
 }
 
@@ -233,8 +427,9 @@ int cal_store_links(cal_store *st, json_t **out, const struct cal_query *q,
 {
 	bool merge, glob, stop = false;
 	struct inv_window w;
+	struct inv_rows rows = { 0 };
+	struct inv_vol vol;
 	struct st_sql sql;
-	json_t *arr = NULL;
 	db_stmt *s = NULL;
 	int rc;
 
@@ -246,10 +441,13 @@ int cal_store_links(cal_store *st, json_t **out, const struct cal_query *q,
 	glob = q->name && *q->name; /* matched against link_name */
 	w.skip = (glob || q->limit <= 0) ? q->offset : 0;
 	w.take = glob && q->limit > 0 ? q->limit : -1;
+	rc = inv_vol_init(&vol, st, q->env, true);
+	if (rc) {
+		inv_vol_fini(&vol);
+		return rc;
+	}
 	st_sql_init(&sql);
-	st_sql_add(&sql, merge ? "SELECT l.doc, s.doc FROM links l LEFT JOIN link_state s "
-			       "ON s.env = l.env AND s.id = l.id"
-			       : "SELECT l.doc, NULL FROM links l");
+	st_sql_add(&sql, "SELECT l.doc, l.host FROM links l");
 	st_sql_text(&sql, " WHERE l.env = ?", q->env);
 	inv_valid(&sql, "l", q->at);
 	inv_eq(&sql, "l.id", q->id);
@@ -261,8 +459,8 @@ int cal_store_links(cal_store *st, json_t **out, const struct cal_query *q,
 	}
 	st_sql_add(&sql, " ORDER BY l.id");
 	inv_limit(&sql, q->limit, q->offset, !glob);
-	arr = json_array();
-	if (!arr) {
+	rows.arr = json_array();
+	if (!rows.arr) {
 		rc = cal_error_set(CAL_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -270,7 +468,7 @@ int cal_store_links(cal_store *st, json_t **out, const struct cal_query *q,
 	while (rc == 0 && !stop && (rc = db_step(s)) == DB_ROW) {
 		json_t *doc;
 
-		rc = inv_doc(st, &doc, db_col_text(s, 0), merge ? db_col_text(s, 1) : NULL);
+		rc = st_json_load(st, &doc, db_col_text(s, 0), "document");
 		if (rc)
 			break;
 		if ((glob && !cal_glob_match(q->name, cal_json_str(doc, CAL_F_LINK_NAME))) ||
@@ -278,17 +476,20 @@ int cal_store_links(cal_store *st, json_t **out, const struct cal_query *q,
 			json_decref(doc);
 			continue;
 		}
-		if (json_array_append_new(arr, doc))
-			rc = cal_error_set(CAL_ENOMEM, "out of memory");
+		rc = inv_rows_add(&rows, merge ? &vol : NULL, doc, db_col_text(s, 1), "");
 	}
 	db_reset(s);
+	if (rc == 0 && merge)
+		rc = inv_rows_merge(&rows, &vol);
 out:
 	st_sql_fini(&sql);
+	inv_vol_fini(&vol);
+	free(rows.pair);
 	if (rc < 0) {
-		json_decref(arr);
+		json_decref(rows.arr);
 		return rc;
 	}
-	*out = arr;
+	*out = rows.arr;
 	return 0;
 }
 
@@ -325,25 +526,29 @@ int cal_store_counts(cal_store *st, json_t **out, const char *env)
 int cal_store_objects_of_sources(cal_store *st, json_t **out, const char *env,
 				 const json_t *pairs)
 {
-	json_t *map = json_object(), *p;
+	struct inv_rows rows = { 0 };
+	struct inv_vol vol;
+	json_t *map = NULL, *p;
 	db_stmt *s;
 	size_t i;
-	int rc = 0;
+	int rc;
 
 	*out = NULL;
-	if (!map)
-		return cal_error_set(CAL_ENOMEM, "out of memory");
-	if (!env || !*env || (pairs && !json_is_array(pairs))) {
-		json_decref(map);
+	if (!env || !*env || (pairs && !json_is_array(pairs)))
 		return cal_error_set(CAL_EINVALID, "objects of sources: need an environment and "
 				     "an array of {\"host\", \"source\"}");
-	}
+	rc = inv_vol_init(&vol, st, env, false);
+	rows.arr = json_array();
+	map = json_object();
+	if (rc == 0 && (!rows.arr || !map))
+		rc = cal_error_set(CAL_ENOMEM, "out of memory");
 	/* One query per (host, source) pair, served by objects_live_host. */
 	json_array_foreach(pairs, i, p) {
+		if (rc)
+			break;
 		rc = db_prepare(st->db, &s,
-				"SELECT o.id, o.doc, s.doc FROM objects o LEFT JOIN object_state s "
-				"ON s.env = o.env AND s.id = o.id WHERE o.env = ? AND "
-				"o.valid_to IS NULL AND o.host = ? AND o.source = ?");
+				"SELECT doc, host, source FROM objects WHERE env = ? AND "
+				"valid_to IS NULL AND host = ? AND source = ?");
 		if (rc)
 			break;
 		rc = db_bind_text(s, 1, env);
@@ -354,15 +559,25 @@ int cal_store_objects_of_sources(cal_store *st, json_t **out, const char *env,
 		while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
 			json_t *doc;
 
-			rc = inv_doc(st, &doc, db_col_text(s, 1), db_col_text(s, 2));
-			if (rc == 0 && json_object_set_new(map, db_col_text(s, 0), doc))
-				rc = cal_error_set(CAL_ENOMEM, "out of memory");
+			rc = st_json_load(st, &doc, db_col_text(s, 0), "document");
+			if (rc == 0)
+				rc = inv_rows_add(&rows, &vol, doc, db_col_text(s, 1),
+						  db_col_text(s, 2));
 		}
 		db_reset(s);
-		if (rc < 0)
-			break;
-		rc = 0;
+		rc = rc < 0 ? rc : 0;
 	}
+	if (rc == 0)
+		rc = inv_rows_merge(&rows, &vol);
+	for (i = 0; rc == 0 && i < rows.n; i++) {
+		json_t *doc = json_array_get(rows.arr, i);
+
+		if (json_object_set(map, cal_json_str(doc, CAL_F_ID), doc))
+			rc = cal_error_set(CAL_ENOMEM, "out of memory");
+	}
+	inv_vol_fini(&vol);
+	free(rows.pair);
+	json_decref(rows.arr);
 	if (rc < 0) {
 		json_decref(map);
 		return rc;

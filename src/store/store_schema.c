@@ -27,7 +27,11 @@
  *                      one object at time T)
  *   objects_from/to    revisions that began or ended in a time range (the
  *                      diff between T1 and T2) and the inventory at T
- * Links have the same shape with source_id/target_id indexes.
+ *                      (objects_to holds closed revisions only)
+ * Links have the same shape with source_id/target_id indexes.  Volatile
+ * fields live in per-group rows (object_volatile, link_volatile: see
+ * "inventory_2" below), read with the documents they complete.
+ *
  *
  * Room left for what comes next: `commits` records every commit (time,
  * scan, answered sources) for snapshots; further tables arrive as new
@@ -134,6 +138,46 @@ static const char sc_ddl_sections[] =
 	"  doc TEXT NOT NULL,"
 	"  PRIMARY KEY (env, host, source));";
 
+/* Inventory, second form.
+ * - Volatile fields (counters, scan times) as one row per group: per
+ *   (host, source) for objects, per host for links, holding {id: fields}
+ *   of the group's live members.  Every scan changes the scan time of
+ *   every object, so rows per object meant rewriting an environment's
+ *   worth of rows at each commit; a group is one row, rewritten only when
+ *   the order-independent sum of its entries' hashes (vhash) changes.
+ *   Replaces the per-object tables of the first form (volatile data has no
+ *   history: the next scan fills the groups again).
+ * - Indexes that a changed object touches at fewer places: valid_to only
+ *   for closed revisions (live ones are in the partial live indexes), and
+ *   the id at the end of the host and parent keys, so that a new revision
+ *   replaces its predecessor's entry in the same index page. */
+static const char sc_ddl_inventory_2[] =
+	"DROP TABLE object_state;"
+	"DROP TABLE link_state;"
+	"CREATE TABLE object_volatile ("
+	"  env {KEY} NOT NULL,"
+	"  host {KEY} NOT NULL,"
+	"  source {KEY} NOT NULL,"
+	"  vhash TEXT NOT NULL,"
+	"  doc TEXT NOT NULL,"
+	"  PRIMARY KEY (env, host, source));"
+	"CREATE TABLE link_volatile ("
+	"  env {KEY} NOT NULL,"
+	"  host {KEY} NOT NULL,"
+	"  vhash TEXT NOT NULL,"
+	"  doc TEXT NOT NULL,"
+	"  PRIMARY KEY (env, host));"
+	"DROP INDEX objects_to;"
+	"CREATE INDEX objects_to ON objects (env, valid_to) WHERE valid_to IS NOT NULL;"
+	"DROP INDEX objects_live_host;"
+	"CREATE INDEX objects_live_host ON objects (env, host, source, id) "
+	"  WHERE valid_to IS NULL;"
+	"DROP INDEX objects_live_parent;"
+	"CREATE INDEX objects_live_parent ON objects (env, parent_id, id) "
+	"  WHERE valid_to IS NULL;"
+	"DROP INDEX links_to;"
+	"CREATE INDEX links_to ON links (env, valid_to) WHERE valid_to IS NOT NULL;";
+
 /* Every migration in the order they run; the schema version is the number
  * of migrations applied.  A subsystem that needs tables writes its DDL in
  * its own store_<area>.c (declared in store_int.h) and appends one line
@@ -145,6 +189,7 @@ static const struct {
 } sc_migrations[] = {
 	{ "inventory", sc_ddl_inventory },
 	{ "sections", sc_ddl_sections },
+	{ "inventory_2", sc_ddl_inventory_2 },
 };
 
 #define ST_SCHEMA_VERSION ((int)(sizeof(sc_migrations) / sizeof(sc_migrations[0])))

@@ -502,7 +502,8 @@ static void test_commit_volatile_only(void **state)
 	json_object_set_new(json_object_get(objs, "h1"), CAL_F_LAST_SCANNED,
 			    json_string("2026-11-22T08:00:00Z"));
 	assert_int_equal(commit(st, &s, "e1", T0, objs, NULL, ans, false), 0);
-	assert_int_equal(s.volatile_written, 2);
+	/* One group: (h1, netlink). */
+	assert_int_equal(s.volatile_written, 1);
 	/* The same volatile values again: nothing written at all. */
 	assert_int_equal(commit(st, &s, "e1", T0 + SEC / 2, objs, NULL, ans, false), 0);
 	assert_stats(&s, 0, 0, 0, 6);
@@ -527,17 +528,185 @@ static void test_commit_volatile_only(void **state)
 	assert_int_equal(cal_store_object_get(st, &got, "e1", "h1:host_pnic:eth0", T0 + SEC), 0);
 	assert_null(json_object_get(got, "stats"));
 	json_decref(got);
-	/* Volatile fields dropped: the state row goes too. */
+	/* Volatile fields dropped: they are gone from the merged doc. */
 	json_object_del(eth0, "stats");
 	json_object_del(eth0, CAL_F_LAST_SCANNED);
 	assert_int_equal(commit(st, &s, "e1", T0 + 2 * SEC, objs, NULL, ans, false), 0);
 	assert_stats(&s, 0, 0, 0, 6);
+	assert_int_equal(s.volatile_written, 1);
 	assert_int_equal(cal_store_object_get(st, &got, "e1", "h1:host_pnic:eth0", 0), 0);
 	assert_null(json_object_get(got, "stats"));
 	assert_true(json_equal(got, eth0));
 	json_decref(got);
+	/* The last volatile field of the group goes: its row is deleted. */
+	json_object_del(json_object_get(objs, "h1"), CAL_F_LAST_SCANNED);
+	assert_int_equal(commit(st, &s, "e1", T0 + 3 * SEC, objs, NULL, ans, false), 0);
+	assert_int_equal(s.volatile_written, 1);
+	assert_int_equal(cal_store_object_get(st, &got, "e1", "h1", 0), 0);
+	assert_true(json_equal(got, json_object_get(objs, "h1")));
+	json_decref(got);
 	json_decref(objs);
 	json_decref(ans);
+}
+
+/* Volatile fields of objects whose source did not answer stay with them;
+ * a removed object's go; an object that moves takes its own along. */
+static void test_volatile_groups(void **state)
+{
+	cal_store *st = fx_store(state);
+	json_t *objs = small_env(), *ans = answered1("h1", "netlink"), *partial, *got, *arr;
+	json_t *ve = json_object_get(objs, "h1:vedge:ovs");
+	struct cal_commit_stats s;
+	struct cal_query q = { .env = "e1", .with_volatile = true };
+	const char *key;
+	json_t *doc;
+
+	json_object_foreach(objs, key, doc)
+		json_object_set_new(doc, CAL_F_LAST_SCANNED, json_string("t1"));
+	json_object_set_new(ve, "stats", json_pack("{s:i}", "flows", 7));
+	assert_int_equal(commit(st, &s, "e1", T0, objs, NULL, ans, false), 0);
+	/* (h1, netlink), (h1, ovsdb), ("", openstack) */
+	assert_int_equal(s.volatile_written, 3);
+
+	/* netlink answers again without eth1; ovsdb is silent: the vedge
+	 * keeps its fields; only part of the netlink group is sent back. */
+	partial = json_deep_copy(objs);
+	json_object_del(partial, "h1:vedge:ovs");
+	json_object_del(partial, "h1:host_pnic:eth1");
+	json_object_foreach(partial, key, doc)
+		json_object_set_new(doc, CAL_F_LAST_SCANNED, json_string("t2"));
+	assert_int_equal(commit(st, &s, "e1", T0 + SEC, partial, NULL, ans, false), 0);
+	assert_stats(&s, 0, 0, 1, 4);
+	assert_int_equal(s.volatile_written, 2);
+	assert_int_equal(cal_store_object_get(st, &got, "e1", "h1:vedge:ovs", 0), 0);
+	assert_string_equal(cal_json_str(got, CAL_F_LAST_SCANNED), "t1");
+	assert_int_equal(cal_json_int(json_object_get(got, "stats"), "flows", 0), 7);
+	json_decref(got);
+	assert_int_equal(cal_store_object_get(st, &got, "e1", "h1:host_pnic:eth0", 0), 0);
+	assert_string_equal(cal_json_str(got, CAL_F_LAST_SCANNED), "t2");
+	json_decref(got);
+
+	/* A group only partly in the commit, its source silent: members
+	 * absent keep theirs, members present get their new values. */
+	json_object_set_new(objs, "h1:vedge:ovs2",
+			    mk_obj("e1", CAL_T_VEDGE, "h1:vedge:ovs2", "ovs2", "h1", "ovsdb",
+				   json_object_get(objs, "h1")));
+	json_object_set_new(json_object_get(objs, "h1:vedge:ovs2"), CAL_F_LAST_SCANNED,
+			    json_string("t1"));
+	json_object_del(partial, "h1:vedge:ovs2");
+	json_object_set(partial, "h1:vedge:ovs2", json_object_get(objs, "h1:vedge:ovs2"));
+	assert_int_equal(commit(st, &s, "e1", T0 + 2 * SEC, partial, NULL, ans, false), 0);
+	assert_stats(&s, 1, 0, 0, 4);
+	json_object_set_new(json_object_get(partial, "h1:vedge:ovs2"), CAL_F_LAST_SCANNED,
+			    json_string("t3"));
+	assert_int_equal(commit(st, &s, "e1", T0 + 3 * SEC, partial, NULL, ans, false), 0);
+	assert_int_equal(s.volatile_written, 1);
+	assert_int_equal(cal_store_object_get(st, &got, "e1", "h1:vedge:ovs2", 0), 0);
+	assert_string_equal(cal_json_str(got, CAL_F_LAST_SCANNED), "t3");
+	json_decref(got);
+	assert_int_equal(cal_store_object_get(st, &got, "e1", "h1:vedge:ovs", 0), 0);
+	assert_string_equal(cal_json_str(got, CAL_F_LAST_SCANNED), "t1");
+	assert_int_equal(cal_json_int(json_object_get(got, "stats"), "flows", 0), 7);
+	json_decref(got);
+
+	/* eth0 moves to host h2: its fields follow it. */
+	doc = json_object_get(partial, "h1:host_pnic:eth0");
+	json_object_set_new(doc, CAL_F_HOST, json_string("h2"));
+	json_object_set_new(doc, CAL_F_LAST_SCANNED, json_string("t4"));
+	assert_int_equal(commit(st, &s, "e1", T0 + 4 * SEC, partial, NULL, ans, false), 0);
+	assert_stats(&s, 0, 1, 0, 4);
+	assert_int_equal(cal_store_object_get(st, &got, "e1", "h1:host_pnic:eth0", 0), 0);
+	assert_string_equal(cal_json_str(got, CAL_F_HOST), "h2");
+	assert_string_equal(cal_json_str(got, CAL_F_LAST_SCANNED), "t4");
+	json_decref(got);
+
+	/* A removed object's fields do not come back with it. */
+	json_object_set_new(objs, "h1:host_pnic:eth1",
+			    mk_obj("e1", CAL_T_HOST_PNIC, "h1:host_pnic:eth1", "eth1", "h1",
+				   "netlink", json_object_get(objs, "h1")));
+	json_object_set(partial, "h1:host_pnic:eth1", json_object_get(objs, "h1:host_pnic:eth1"));
+	assert_int_equal(commit(st, &s, "e1", T0 + 5 * SEC, partial, NULL, ans, false), 0);
+	assert_int_equal(cal_store_object_get(st, &got, "e1", "h1:host_pnic:eth1", 0), 0);
+	assert_null(json_object_get(got, CAL_F_LAST_SCANNED));
+	json_decref(got);
+
+	/* Every object at once, each with its own group's values. */
+	assert_int_equal(cal_store_objects(st, &arr, &q), 0);
+	assert_int_equal(json_array_size(arr), 7);
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		json_t *o = json_array_get(arr, i);
+		const char *id = cal_json_str(o, CAL_F_ID);
+
+		if (strcmp(id, "h1:vedge:ovs") == 0)
+			assert_string_equal(cal_json_str(o, CAL_F_LAST_SCANNED), "t1");
+		else if (strcmp(id, "h1:host_pnic:eth1") == 0)
+			assert_null(json_object_get(o, CAL_F_LAST_SCANNED));
+		else if (strcmp(id, "h1:host_pnic:eth0") == 0)
+			assert_string_equal(cal_json_str(o, CAL_F_LAST_SCANNED), "t4");
+		else if (strcmp(id, "h1:vedge:ovs2") == 0)
+			assert_string_equal(cal_json_str(o, CAL_F_LAST_SCANNED), "t3");
+		else
+			assert_string_equal(cal_json_str(o, CAL_F_LAST_SCANNED), "t2");
+	}
+	json_decref(arr);
+	json_decref(partial);
+	json_decref(objs);
+	json_decref(ans);
+}
+
+/* Beyond a few groups, a listing reads all of the environment's groups in
+ * one query: every object still gets its own values. */
+static void test_volatile_many_groups(void **state)
+{
+	cal_store *st = fx_store(state);
+	json_t *objs = json_object(), *links = json_object(), *arr, *prev = NULL;
+	struct cal_commit_stats s;
+	struct cal_query q = { .env = "e1", .with_volatile = true };
+
+	for (int h = 0; h < 40; h++) {
+		char host[16], when[16];
+		json_t *o;
+
+		snprintf(host, sizeof(host), "h%02d", h);
+		snprintf(when, sizeof(when), "t%02d", h);
+		o = mk_obj("e1", CAL_T_HOST, host, host, host, "netlink", NULL);
+		json_object_set_new(o, CAL_F_LAST_SCANNED, json_string(when));
+		if (prev) {
+			json_t *l = cal_link_new("e1", prev, o, "x", "up", NULL, host);
+
+			json_object_set_new(l, CAL_F_LAST_SCANNED, json_string(when));
+			json_object_set_new(links, cal_json_str(l, CAL_F_ID), l);
+		}
+		put(objs, o);
+		prev = o;
+	}
+	assert_int_equal(commit(st, &s, "e1", T0, objs, links, NULL, false), 0);
+	assert_int_equal(s.volatile_written, 40 + 39);
+	assert_int_equal(cal_store_objects(st, &arr, &q), 0);
+	assert_int_equal(json_array_size(arr), 40);
+	for (size_t i = 0; i < 40; i++) {
+		json_t *o = json_array_get(arr, i);
+
+		assert_string_equal(cal_json_str(o, CAL_F_LAST_SCANNED) + 1,
+				    cal_json_str(o, CAL_F_ID) + 1);
+	}
+	json_decref(arr);
+	assert_int_equal(cal_store_links(st, &arr, &q, NULL), 0);
+	assert_int_equal(json_array_size(arr), 39);
+	for (size_t i = 0; i < 39; i++) {
+		json_t *l = json_array_get(arr, i);
+
+		assert_string_equal(cal_json_str(l, CAL_F_LAST_SCANNED) + 1,
+				    cal_json_str(l, CAL_F_HOST) + 1);
+	}
+	json_decref(arr);
+	q.host = "h07";
+	assert_int_equal(cal_store_links(st, &arr, &q, NULL), 0);
+	assert_int_equal(json_array_size(arr), 1);
+	assert_string_equal(cal_json_str(json_array_get(arr, 0), CAL_F_LAST_SCANNED), "t07");
+	json_decref(arr);
+	json_decref(objs);
+	json_decref(links);
 }
 
 static void test_commit_clear(void **state)
@@ -1136,7 +1305,6 @@ static void test_canonical_split_matches_core(void **state)
 			text = json_dumps(vol, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 			assert_string_equal(c.vol.s, text);
 			free(text);
-			assert_int_equal(strlen(c.vhash), CAL_HASH_HEXSZ - 1);
 		}
 		json_decref(stable);
 		json_decref(vol);
@@ -1162,6 +1330,8 @@ int main(void)
 		BOTH(test_commit_changed_field_one_revision),
 		BOTH(test_commit_removal_by_answered_source),
 		BOTH(test_commit_volatile_only),
+		BOTH(test_volatile_groups),
+		BOTH(test_volatile_many_groups),
 		BOTH(test_commit_clear),
 		BOTH(test_commit_links),
 		BOTH(test_commit_rejects_bad_input),
