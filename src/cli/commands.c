@@ -34,6 +34,33 @@ const struct cli_command cli_commands[] = {
 	  "usage: calipso agent --once [--config FILE]\n\n"
 	  "Runs the discovery sources and prints the host reports of\n"
 	  "docs/report-format.md, for agentless use over SSH.\n" },
+	{ "clique", cmd_clique, "a focal point's path to the wire: nodes, links, health",
+	  "usage: calipso clique ID [--at TIME] [--dot] [--json]\n"
+	  "       calipso clique [--type T] [--at TIME] [--json]\n"
+	  "       calipso clique --rebuild\n\n"
+	  "With ID (an instance, vservice, network or switch port): its clique, the\n"
+	  "objects and links from it down to the host NICs, networks and switch, with\n"
+	  "its health (the worst status of its members).  --dot prints Graphviz\n"
+	  "(`calipso clique ID --dot | dot -Tsvg`).  --at shows it as it was at TIME.\n"
+	  "Without ID: every clique of the environment.  --rebuild recomputes them all\n"
+	  "(scans keep them up to date by themselves).  Clique types: docs/cliques.md.\n" },
+	{ "clique-type", cmd_clique_type, "list, add or remove clique types",
+	  "usage: calipso clique-type list [--json]\n"
+	  "       calipso clique-type add FILE|- [--replace]\n"
+	  "       calipso clique-type rm ID\n"
+	  "       calipso clique-type select FOCAL_TYPE [--json]\n\n"
+	  "A clique type is JSON: {\"id\", \"focal_point_type\", \"link_types\": [\"A-B\",\n"
+	  "...], \"constraints\": [\"network\"], and optional selectors \"environment\",\n"
+	  "\"distribution\", \"distribution_version\", \"mechanism_drivers\",\n"
+	  "\"type_drivers\"}.  FILE holds one type or an array.  The most specific type\n"
+	  "that applies is used (docs/cliques.md); `select` says which one --env uses.\n"
+	  "Built-in types cannot be removed; add one with the same id and --replace\n"
+	  "to override it.  Cliques are recomputed at the next scan or with\n"
+	  "`calipso clique --rebuild`.\n" },
+	{ "constants", cmd_constants, "the object types, their attributes and the link types",
+	  "usage: calipso constants [--json]\n\n"
+	  "Prints the model's type table from the code: object types with their\n"
+	  "attributes (kind, required, volatile), the common fields and the link types.\n" },
 	{ "version", cmd_version, "print the version", "usage: calipso version\n" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -11,6 +11,9 @@ int cmd_links(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_history(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_env(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_agent(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_clique(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_clique_type(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_constants(struct cli_ctx *ctx, int argc, char **argv);
 
 /* Shared printers. */
 void cli_print_scan(const json_t *scan);

@@ -8,6 +8,8 @@
  */
 #include "pipeline.h"
 
+#include "analyze/analyze.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,7 +173,7 @@ static json_t *pl_stats_json(const struct cal_commit_stats *s)
 int cal_pipeline_run(cal_store *st, json_t **out, int64_t scan_id,
 		     const struct cal_scan_request *req, const struct cal_scan_progress *progress)
 {
-	json_t *config = NULL, *reports = NULL, *sources = NULL, *result = NULL;
+	json_t *config = NULL, *reports = NULL, *sources = NULL, *result = NULL, *derived = NULL;
 	struct cal_commit_stats stats = { 0 };
 	int64_t t0 = cal_time_mono_us(), ts;
 	enum cal_scan_status status = CAL_SCAN_COMPLETED;
@@ -205,12 +207,19 @@ int cal_pipeline_run(cal_store *st, json_t **out, int64_t scan_id,
 		if (strcmp(status_s, "ok") == 0 || strcmp(status_s, "partial") == 0)
 			answered++;
 	}
+	/* Cliques follow the commit; their failure keeps the inventory. */
+	if (cal_analyze_refresh(st, req->env, stats.ts, &derived)) {
+		cal_log_error("graph", "%s", cal_error_last());
+		derived = json_pack("{s:s}", "error", cal_error_last());
+		errors++;
+	}
 	if (answered == 0)
 		status = CAL_SCAN_FAILED;
 	else if (errors)
 		status = CAL_SCAN_COMPLETED_WITH_ERRORS;
-	result = json_pack("{s:O, s:o, s:I}", "sources", sources, "counts", pl_stats_json(&stats),
-			   "duration_ms", (json_int_t)((cal_time_mono_us() - t0) / 1000));
+	result = json_pack("{s:O, s:o, s:I, s:o*}", "sources", sources, "counts",
+			   pl_stats_json(&stats), "duration_ms",
+			   (json_int_t)((cal_time_mono_us() - t0) / 1000), "derived", derived);
 	if (status == CAL_SCAN_FAILED)
 		json_object_set_new(result, "error", json_string("no source answered"));
 	rc = cal_store_scan_update(st, scan_id, status, result);

@@ -166,4 +166,61 @@ int cal_store_sections_put(cal_store *st, const char *env, const char *host, con
 /* Count of live objects per type: {"host": 3, ...}. */
 int cal_store_counts(cal_store *st, json_t **out, const char *env);
 
+/* ------------------------------------------------------------------ */
+/* SQL for derived data (store_sql.c)                                  */
+/* ------------------------------------------------------------------ */
+
+/* Derived tables (cliques, the search index: store_cliques.c and
+ * store_search.c hold their DDL) are read and written by src/analyze
+ * through this thin layer over the store's own connection, with the
+ * conventions of the store's SQL: `?` placeholders, integers as int64,
+ * everything else text, statements cached by their SQL text and given back
+ * with cal_store_sql_reset().  Errors name the database.  The SQL must be
+ * valid on both engines; cal_store_is_postgres() tells which one runs for
+ * the few spellings that differ (JSON extraction, substring search). */
+typedef struct db_stmt cal_store_stmt;
+typedef struct db_batch cal_store_batch;
+
+#define CAL_STORE_DONE 0
+#define CAL_STORE_ROW 1
+
+bool cal_store_is_postgres(const cal_store *st);
+/* A write transaction holding the writer lock of `env` (the lock
+ * cal_store_commit() takes), so that derived data is written in step with
+ * the commits it derives from.  Transactions do not nest. */
+int cal_store_tx_begin(cal_store *st, const char *env);
+int cal_store_tx_commit(cal_store *st);
+/* Keeps the current error message; a no-op outside a transaction. */
+void cal_store_tx_rollback(cal_store *st);
+
+int cal_store_sql_prepare(cal_store *st, cal_store_stmt **out, const char *sql);
+int cal_store_sql_bind_text(cal_store_stmt *s, int i, const char *v); /* i from 1 */
+int cal_store_sql_bind_int64(cal_store_stmt *s, int i, int64_t v);
+/* CAL_STORE_ROW, CAL_STORE_DONE or a negative CAL_E* code. */
+int cal_store_sql_step(cal_store_stmt *s);
+/* Columns from 0; text is NULL for SQL NULL and valid until the next step. */
+const char *cal_store_sql_text(cal_store_stmt *s, int i);
+int64_t cal_store_sql_int64(cal_store_stmt *s, int i);
+bool cal_store_sql_is_null(cal_store_stmt *s, int i);
+void cal_store_sql_reset(cal_store_stmt *s);
+/* Runs a statement without rows, binding `n` text parameters. */
+int cal_store_sql_run(cal_store *st, const char *sql, int n, const char *const *args);
+
+/* Multi-row writes: head [row sep row ...] tail, many rows per statement
+ * (see the store's db.h for the details).  `nfixed` parameters in head are
+ * bound once with cal_store_batch_fixed_*(). */
+int cal_store_batch_new(cal_store_batch **out, cal_store *st, const char *head, const char *row,
+			const char *sep, const char *tail, int nfixed, int ncols);
+void cal_store_batch_free(cal_store_batch *b);
+int cal_store_batch_fixed_text(cal_store_batch *b, int i, const char *v);
+int cal_store_batch_fixed_int64(cal_store_batch *b, int i, int64_t v);
+int cal_store_batch_text(cal_store_batch *b, const char *v);      /* copied */
+int cal_store_batch_text_take(cal_store_batch *b, char *v);       /* free()d by the batch */
+int cal_store_batch_text_ref(cal_store_batch *b, const char *v);  /* valid until flushed */
+int cal_store_batch_int64(cal_store_batch *b, int64_t v);
+int cal_store_batch_null(cal_store_batch *b);
+int cal_store_batch_flush(cal_store_batch *b);
+/* `b` flushes `first` before each of its writes. */
+void cal_store_batch_set_before(cal_store_batch *b, cal_store_batch *first);
+
 #endif

@@ -19,6 +19,8 @@ struct cal_store {
 int st_schema_migrate(cal_store *st);
 
 /* DDL of migrations written in other files (store_schema.c lists them). */
+extern const char st_ddl_cliques[]; /* store_cliques.c */
+extern const char st_ddl_search[];  /* store_search.c */
 
 /* ------------------------------------------------------------------ */
 /* JSON text                                                           */

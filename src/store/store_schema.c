@@ -189,6 +189,8 @@ static const struct {
 } sc_migrations[] = {
 	{ "inventory", sc_ddl_inventory },
 	{ "sections", sc_ddl_sections },
+	{ "cliques", st_ddl_cliques },
+	{ "search", st_ddl_search },
 	{ "inventory_2", sc_ddl_inventory_2 },
 };
 

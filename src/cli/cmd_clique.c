@@ -1,0 +1,193 @@
+/* cmd_clique.c - `calipso clique`: one focal point's clique (its path down
+ * to the wire) with nodes, links and health, as text, JSON or Graphviz;
+ * without an ID, the list of cliques; --rebuild recomputes them all. */
+#include "commands.h"
+
+#include "analyze/analyze.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *clique_join(const json_t *arr)
+{
+	size_t i, len = 1;
+	json_t *v;
+	char *s;
+
+	json_array_foreach(arr, i, v)
+		len += strlen(json_string_value(v) ? json_string_value(v) : "") + 2;
+	s = calloc(1, len);
+	if (!s)
+		return NULL;
+	json_array_foreach(arr, i, v) {
+		if (i)
+			strcat(s, ", ");
+		strcat(s, json_string_value(v) ? json_string_value(v) : "");
+	}
+	return s;
+}
+
+static void clique_print(const json_t *c)
+{
+	static const char *const nhdr[] = { "TYPE", "NAME", "HOST", "STATUS", "ID" };
+	static const char *const lhdr[] = { "LINK TYPE", "SOURCE", "TARGET", "STATE", "NETWORK" };
+	char *nets = clique_join(json_object_get(c, "networks"));
+	char *sws = clique_join(json_object_get(c, "switches"));
+	struct cli_table *t;
+	json_t *names = json_object();
+	size_t i;
+	json_t *v;
+
+	printf("clique of %s (%s %s)\n", cal_json_str(c, "name"), cal_json_str(c,
+	       "focal_point_type"), cal_json_str(c, "focal_point"));
+	printf("clique type  %s\nhealth       %s\n", cal_json_str(c, "clique_type"),
+	       cal_json_str(c, "health"));
+	if (*cal_json_str(c, "host"))
+		printf("host         %s\n", cal_json_str(c, "host"));
+	if (*cal_json_str(c, "project"))
+		printf("project      %s\n", cal_json_str(c, "project"));
+	printf("networks     %s\nswitches     %s\n\n", nets && *nets ? nets : "-",
+	       sws && *sws ? sws : "-");
+	free(nets);
+	free(sws);
+	t = cli_table_new(5, nhdr);
+	json_array_foreach(json_object_get(c, "nodes"), i, v) {
+		const char *row[] = { cal_json_str(v, CAL_F_TYPE), cal_json_str(v, CAL_F_NAME),
+				      cal_json_str(v, CAL_F_HOST),
+				      *cal_json_str(v, CAL_F_STATUS) ? cal_json_str(v, CAL_F_STATUS)
+								   : "-",
+				      cal_json_str(v, CAL_F_ID) };
+
+		cli_table_add(t, row);
+		json_object_set_new(names, cal_json_str(v, CAL_F_ID),
+				    json_string(cal_json_str(v, CAL_F_NAME)));
+	}
+	cli_table_print(t, stdout);
+	cli_table_free(t);
+	printf("\n");
+	t = cli_table_new(5, lhdr);
+	json_array_foreach(json_object_get(c, "links"), i, v) {
+		const char *src = cal_json_str(v, CAL_F_SOURCE_ID);
+		const char *dst = cal_json_str(v, CAL_F_TARGET_ID);
+		const char *sn = cal_json_str(names, src), *dn = cal_json_str(names, dst);
+		const char *row[] = { cal_json_str(v, CAL_F_LINK_TYPE), *sn ? sn : src,
+				      *dn ? dn : dst, cal_json_str(v, CAL_F_STATE),
+				      cal_json_str(json_object_get(v, CAL_F_ATTRIBUTES), "network") };
+
+		cli_table_add(t, row);
+	}
+	cli_table_print(t, stdout);
+	cli_table_free(t);
+	json_decref(names);
+}
+
+static void clique_print_list(const json_t *list)
+{
+	static const char *const hdr[] = { "FOCAL TYPE", "NAME", "HOST", "HEALTH", "CLIQUE TYPE",
+					   "FOCAL POINT" };
+	struct cli_table *t = cli_table_new(6, hdr);
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(list, i, v) {
+		const char *row[] = { cal_json_str(v, "focal_point_type"), cal_json_str(v, "name"),
+				      cal_json_str(v, "host"), cal_json_str(v, "health"),
+				      cal_json_str(v, "clique_type"), cal_json_str(v, "focal_point") };
+
+		cli_table_add(t, row);
+	}
+	cli_table_print(t, stdout);
+	cli_table_free(t);
+}
+
+int cmd_clique(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dot", no_argument, NULL, 'd' },     { "at", required_argument, NULL, 'a' },
+		{ "type", required_argument, NULL, 't' }, { "rebuild", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool dot = false, rebuild = false;
+	const char *type = NULL;
+	int64_t at = 0;
+	cal_store *st;
+	json_t *doc = NULL;
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dot = true; break;
+		case 'r': rebuild = true; break;
+		case 't':
+			if (cal_type_from_name(optarg) == CAL_T_UNKNOWN)
+				return cli_usage_error("clique", "unknown object type '%s'", optarg);
+			type = optarg;
+			break;
+		case 'a':
+			if (cal_time_parse(&at, optarg))
+				return cli_usage_error("clique", "%s", cal_error_last());
+			break;
+		default: return cli_usage_error("clique", "unknown option");
+		}
+	}
+	if (optind < argc - 1)
+		return cli_usage_error("clique", "expected at most one ID");
+	if (rebuild && (optind < argc || at || dot))
+		return cli_usage_error("clique", "--rebuild takes no ID, --at or --dot");
+	st = cli_store(ctx);
+	if (!st)
+		return CLI_EXIT_FAILURE;
+	if (rebuild) {
+		struct cal_clique_stats s = { 0 };
+
+		rc = cal_clique_rebuild(st, cli_env(ctx), 0, &s);
+		if (rc)
+			return cli_fail("clique", rc);
+		if (ctx->json) {
+			doc = json_pack("{s:i, s:i, s:i, s:I}", "focal_points", s.focal_points,
+					"recomputed", s.recomputed, "changed", s.changed,
+					"duration_ms", (json_int_t)(s.duration_us / 1000));
+			cli_print_json(doc);
+			json_decref(doc);
+		} else {
+			printf("cliques of '%s' rebuilt: %d focal points, %d changed, %.2f s\n",
+			       cli_env(ctx), s.focal_points, s.changed, s.duration_us / 1e6);
+		}
+		return 0;
+	}
+	if (optind == argc) {
+		rc = cal_clique_list(st, &doc, cli_env(ctx), type, at);
+		if (rc)
+			return cli_fail("clique", rc);
+		if (ctx->json)
+			cli_print_json(doc);
+		else if (json_array_size(doc) == 0)
+			printf("no cliques in environment '%s' (run `calipso scan` first)\n",
+			       cli_env(ctx));
+		else
+			clique_print_list(doc);
+		json_decref(doc);
+		return 0;
+	}
+	rc = cal_clique_get(st, &doc, cli_env(ctx), argv[optind], at);
+	if (rc)
+		return cli_fail("clique", rc);
+	if (dot) {
+		char *text = cal_clique_dot(doc);
+
+		if (!text) {
+			json_decref(doc);
+			return cli_fail("clique", cal_error_set(CAL_ENOMEM, "out of memory"));
+		}
+		fputs(text, stdout);
+		free(text);
+	} else if (ctx->json) {
+		cli_print_json(doc);
+	} else {
+		clique_print(doc);
+	}
+	json_decref(doc);
+	return 0;
+}
