@@ -1469,7 +1469,7 @@ def _kill_all(pids, timeout=5.0):
             pids = {p for p in pids if pid_alive(p)}
             if not pids:
                 return set()
-            time.sleep(0.02)
+            time.sleep(0.005)
     return pids
 
 
@@ -1728,29 +1728,28 @@ class _Mutator(_Builder):
         wait_until(reread, 5, f"dnsmasq of {n['name']} to re-read its hosts file",
                    interval=0.005)
 
-    def dhcp_forget(self, vm):
-        """Removes vm's host entry and its lease, as Neutron's DHCP agent does
-        when a port goes: hosts file, SIGHUP, dhcp_release."""
-        n = _find(self.state["networks"], vm["network"])
-        if not n or n["id"] != vm["network_id"]:
-            return
+    def dhcp_forget(self, n, vms):
+        """Removes the host entries and leases of vms (on network n), as
+        Neutron's DHCP agent does when ports go: hosts file, SIGHUP,
+        dhcp_release."""
         d = n["dhcp"]
         if not os.path.isdir(d["dir"]):
             return
-        self.write_dhcp_hosts(n, exclude={vm["name"]})
+        self.write_dhcp_hosts(n, exclude={v["name"] for v in vms})
         leases = os.path.join(d["dir"], "leases")
+        macs = {v["mac"] for v in vms}
         if self.dnsmasq_pid(n):
             self.dhcp_reload(n)
-            leased = _dnsmasq_leases(leases).get(vm["mac"])
-            if leased:
-                ns_exec(d["netns"], ["dhcp_release", d["ns_dev"], leased, vm["mac"]])
-                wait_until(lambda: vm["mac"] not in _dnsmasq_leases(leases), 5,
-                           f"dnsmasq to drop the lease of {vm['name']} ({vm['mac']})",
-                           interval=0.005)
+            leased = _dnsmasq_leases(leases)
+            for mac in macs & set(leased):
+                ns_exec(d["netns"], ["dhcp_release", d["ns_dev"], leased[mac], mac])
+            wait_until(lambda: not macs & set(_dnsmasq_leases(leases)), 5,
+                       f"dnsmasq of {n['name']} to drop the leases of " +
+                       ", ".join(v["name"] for v in vms), interval=0.005)
         elif os.path.exists(leases):
-            # No dnsmasq: its lease file is all there is of the lease.
+            # No dnsmasq: its lease file is all there is of the leases.
             with open(leases) as f:
-                keep = [l for l in f if vm["mac"] not in l.lower().split()[1:2]]
+                keep = [l for l in f if not macs & set(l.lower().split()[1:2])]
             write_file(leases, "".join(keep))
 
     # -- VMs -------------------------------------------------------------
@@ -1873,60 +1872,94 @@ class _Mutator(_Builder):
 
     def vm_rm(self, name):
         """Removes VM `name` and every trace of it; None when there is none."""
-        vm = _find(self.state["vms"], name)
-        files = [os.path.join(self.rdir, "vms", name + ext)
-                 for ext in (".pid", ".udhcpc.pid", ".lease", ".lease.tmp", ".lease.log")]
-        if vm is None and not any(os.path.exists(f) for f in files):
-            return None
-        tok = self.begin("vm-rm", name)
-        h = _host(self.state, vm["host"]) if vm else None
-        devs = [vm[k] for k in ("tap", "qbr", "qvb", "qvo") if vm and vm.get(k)]
-        if vm:
-            # As Nova and os-vif: the domain goes, then its VIF (OVS port,
-            # tap, qbr/qvb/qvo); the VM's eth0 goes with its tap peer.
-            self.write_libvirt(h, exclude={name})
-            if vm.get("ovs_port") and "ovs" in h:
-                self.vsctl(h, "--if-exists", "del-port", "br-int", vm["ovs_port"])
+        recs = self.vms_rm([name])
+        return recs[0] if recs else None
+
+    def vms_rm(self, names, dhcp=True):
+        """Removes VMs `names` and every trace of them, host by host and
+        network by network in one go.  Returns the change records of those
+        that were there.  dhcp=False leaves their DHCP entries and leases
+        (net-rm: its dnsmasq goes with them)."""
+        todo = []
+        for name in names:
+            vm = _find(self.state["vms"], name)
+            files = [os.path.join(self.rdir, "vms", name + ext)
+                     for ext in (".pid", ".udhcpc.pid", ".lease", ".lease.tmp", ".lease.log")]
+            if vm is not None or any(os.path.exists(f) for f in files):
+                todo.append((name, vm, files))
+        if not todo:
+            return []
+        toks = [self.begin("vm-rm", name) for name, _, _ in todo]
+        vms = [vm for _, vm, _ in todo if vm]
+        by_host = {}
+        for vm in vms:
+            by_host.setdefault(vm["host"], []).append(vm)
+        # As Nova and os-vif: the domains go, then their VIFs (OVS ports,
+        # taps, qbr/qvb/qvo); a VM's eth0 goes with its tap peer.
+        for hname, hvms in by_host.items():
+            h = _host(self.state, hname)
+            self.write_libvirt(h, exclude={v["name"] for v in hvms})
+            args = []
+            for vm in hvms:
+                if vm.get("ovs_port") and "ovs" in h:
+                    args += ["--", "--if-exists", "del-port", "br-int", vm["ovs_port"]]
+            if args:
+                self.vsctl(h, *args[1:])
             present = _links(h["netns"])
-            dels = [d for d in (vm["tap"], vm.get("qvb"), vm.get("qbr")) if d in present]
-            if vm.get("qvo") in present and vm.get("qvb") not in present:
-                dels.append(vm["qvo"])
+            dels = []
+            for vm in hvms:
+                dels += [d for d in (vm["tap"], vm.get("qvb"), vm.get("qbr")) if d in present]
+                if vm.get("qvo") in present and vm.get("qvb") not in present:
+                    dels.append(vm["qvo"])
             ip_batch(h["netns"], [f"link del {d}" for d in dels])
         marker = f"{OWNER_VAR}={self.prefix}".encode()
         pids = set()
-        for kind in ("vm", "udhcpc"):
-            for p in self.procs(kind, name):
-                if pid_alive(p["pid"], p["start"]):
+        for name, vm, files in todo:
+            for kind in ("vm", "udhcpc"):
+                for p in self.procs(kind, name):
+                    if not pid_alive(p["pid"], p["start"]):
+                        continue
                     pids.add(p["pid"])
                     if kind == "vm" and vm and proc_netns_inode(p["pid"]) == \
                        vm.get("netns_inode"):
                         # Anything else inside the VM goes with it.
                         pids |= _netns_pids(vm["netns_inode"])
-        for f in files[:2]:
-            pid = read_pid_file(f)
-            if pid and pid_alive(pid) and proc_environ_has(pid, marker):
-                pids.add(pid)
-        self.kill(pids, f"VM {name}")
-        if vm:
-            self.dhcp_forget(vm)
-        for f in files:
-            if os.path.exists(f):
-                os.unlink(f)
-        self.drop("vms", lambda v: v["name"] == name)
-        self.drop("processes", lambda p: p["kind"] in ("vm", "udhcpc") and p["name"] == name)
-        if vm:
-            self.drop("ovs_ports", lambda p: p["host"] == vm["host"] and
-                      p["port"] == vm.get("ovs_port"))
-            self.drop_links_down(vm["host"], devs)
-            left = set(devs) & _links(h["netns"])
+            for f in files[:2]:
+                pid = read_pid_file(f)
+                if pid and pid_alive(pid) and proc_environ_has(pid, marker):
+                    pids.add(pid)
+        self.kill(pids, "VM " + ", ".join(n for n, _, _ in todo))
+        if dhcp:
+            by_net = {}
+            for vm in vms:
+                n = _find(self.state["networks"], vm["network"])
+                if n and n["id"] == vm["network_id"]:
+                    by_net.setdefault(n["name"], (n, []))[1].append(vm)
+            for n, nvms in by_net.values():
+                self.dhcp_forget(n, nvms)
+        gone = {n for n, _, _ in todo}
+        for _, _, files in todo:
+            for f in files:
+                if os.path.exists(f):
+                    os.unlink(f)
+        self.drop("vms", lambda v: v["name"] in gone)
+        self.drop("processes", lambda p: p["kind"] in ("vm", "udhcpc") and p["name"] in gone)
+        for hname, hvms in by_host.items():
+            h = _host(self.state, hname)
+            devs = {v[k] for v in hvms for k in ("tap", "qbr", "qvb", "qvo") if v.get(k)}
+            ports = {v["ovs_port"] for v in hvms if v.get("ovs_port")}
+            self.drop("ovs_ports", lambda p: p["host"] == hname and p["port"] in ports)
+            self.drop_links_down(hname, devs)
+            left = devs & _links(h["netns"])
             if left:
-                raise LabError(f"devices of VM {name} still in {h['netns']}: {sorted(left)}")
-            if vm.get("ovs_port") and "ovs" in h:
-                ports = self.vsctl(h, "list-ports", "br-int").stdout.split()
-                if vm["ovs_port"] in ports:
-                    raise LabError(f"OVS port {vm['ovs_port']} of VM {name} is still on "
-                                   f"br-int of {h['name']}")
-        return self.end(tok, host=vm["host"] if vm else None)
+                raise LabError(f"devices of VMs {sorted(gone)} still in {h['netns']}: "
+                               f"{sorted(left)}")
+            if ports and "ovs" in h:
+                left = ports & set(self.vsctl(h, "list-ports", "br-int").stdout.split())
+                if left:
+                    raise LabError(f"OVS ports {sorted(left)} still on br-int of {hname}")
+        hosts = {vm["name"]: vm["host"] for vm in vms}
+        return [self.end(tok, host=hosts.get(tok[0]["target"])) for tok in toks]
 
     # -- networks ------------------------------------------------------
     def net_add(self, name, vni, cidr, ovs=False, router=False):
@@ -2018,8 +2051,7 @@ class _Mutator(_Builder):
             raise LabError(f"network {name} still has VMs: {', '.join(vms)} (vm-rm them "
                            "first, or net-rm --force)")
         tok = self.begin("net-rm", name)
-        for v in vms:
-            self.vm_rm(v)
+        self.vms_rm(vms, dhcp=False)
         d = n["dhcp"]
         dh = _host(self.state, d["host"])
         # Router interfaces (Neutron: router-interface-delete).
@@ -2154,9 +2186,8 @@ class _Mutator(_Builder):
         pv = {v["name"]: v for v in plan["vms"]}
         pn = {n["name"]: n for n in plan["networks"]}
         planned_itfs = {i["network"] for r in plan["routers"] for i in r["interfaces"]}
-        for vm in list(self.state["vms"]):
-            if not _same(vm, pv.get(vm["name"]), VM_IDENTITY):
-                self.vm_rm(vm["name"])
+        self.vms_rm([vm["name"] for vm in self.state["vms"]
+                     if not _same(vm, pv.get(vm["name"]), VM_IDENTITY)])
         for n in list(self.state["networks"]):
             has_itf = any(i["network"] == n["name"] for r in self.state["routers"]
                           for i in r["interfaces"])
