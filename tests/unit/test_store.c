@@ -4,7 +4,8 @@
  * Every behavioural test runs twice: on a fresh SQLite file in a temporary
  * directory (/tmp/cst-*), and on PostgreSQL when CALIPSO_TEST_PG_URI names
  * a server (scripts/pg-test-server.sh start DIR prints one); each
- * PostgreSQL case starts from an empty `public` schema.  Without the
+ * PostgreSQL case starts from an empty schema of its process (cst_t<pid>,
+ * dropped after), so that two runs can share a server.  Without the
  * variable the PostgreSQL cases are skipped with a message.
  */
 #include <setjmp.h>
@@ -32,6 +33,8 @@ struct fx {
 	char dir[64];
 	char path[128];
 	const char *uri;
+	char pg_uri[1024]; /* the server's URI, in this process's own schema */
+	char pg_base[512]; /* the server's URI as given */
 	cal_store *st;
 };
 
@@ -50,7 +53,14 @@ static void fx_rm_sqlite(struct fx *f)
 	}
 }
 
-static int pg_reset_schema(const char *uri)
+/* Each test process works in a schema of its own (cst_t<pid>), so that
+ * two runs (the normal and the sanitizer builds) can share one server. */
+static void pg_schema_name(char *buf, size_t n)
+{
+	snprintf(buf, n, "cst_t%ld", (long)getpid());
+}
+
+static int pg_run(const char *uri, const char *sql)
 {
 	PGconn *c = PQconnectdb(uri);
 	PGresult *r;
@@ -61,14 +71,34 @@ static int pg_reset_schema(const char *uri)
 		PQfinish(c);
 		return -1;
 	}
-	r = PQexec(c, "SET client_min_messages = warning;"
-		      "DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;");
+	r = PQexec(c, sql);
 	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
 	if (!ok)
-		fprintf(stderr, "cannot reset schema: %s", PQerrorMessage(c));
+		fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
 	PQclear(r);
 	PQfinish(c);
 	return ok ? 0 : -1;
+}
+
+/* An empty schema for this process; `base` is the server's URI. */
+static int pg_reset_schema(const char *base)
+{
+	char schema[32], sql[256];
+
+	pg_schema_name(schema, sizeof(schema));
+	snprintf(sql, sizeof(sql), "SET client_min_messages = warning; DROP SCHEMA IF EXISTS "
+		 "%s CASCADE; CREATE SCHEMA %s;", schema, schema);
+	return pg_run(base, sql);
+}
+
+static int pg_drop_schema(const char *base)
+{
+	char schema[32], sql[256];
+
+	pg_schema_name(schema, sizeof(schema));
+	snprintf(sql, sizeof(sql), "SET client_min_messages = warning; DROP SCHEMA IF EXISTS "
+		 "%s CASCADE;", schema);
+	return pg_run(base, sql);
 }
 
 static int setup_sqlite(void **state)
@@ -97,13 +127,21 @@ static int setup_sqlite(void **state)
 static int setup_pg(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
+	const char *base = getenv("CALIPSO_TEST_PG_URI");
 
 	if (!f)
 		return -1;
 	f->pg = true;
-	f->uri = getenv("CALIPSO_TEST_PG_URI");
-	if (f->uri && *f->uri) {
-		if (pg_reset_schema(f->uri) || cal_store_open(&f->st, f->uri)) {
+	if (base && *base) {
+		char schema[32];
+
+		pg_schema_name(schema, sizeof(schema));
+		snprintf(f->pg_base, sizeof(f->pg_base), "%s", base);
+		/* libpq's "options": the session's search_path is our schema. */
+		snprintf(f->pg_uri, sizeof(f->pg_uri), "%s%coptions=-csearch_path%%3D%s", base,
+			 strchr(base, '?') ? '&' : '?', schema);
+		f->uri = f->pg_uri;
+		if (pg_reset_schema(f->pg_base) || cal_store_open(&f->st, f->uri)) {
 			fprintf(stderr, "open %s: %s\n", f->uri, cal_error_last());
 			free(f);
 			return -1;
@@ -123,6 +161,8 @@ static int teardown(void **state)
 	if (!f->pg) {
 		fx_rm_sqlite(f);
 		rmdir(f->dir);
+	} else if (f->pg_base[0]) {
+		pg_drop_schema(f->pg_base);
 	}
 	free(f);
 	return 0;
@@ -1199,7 +1239,7 @@ static void test_pg_foreign_schema(void **state)
 	fx_store(state);
 	cal_store_close(f->st);
 	f->st = NULL;
-	assert_int_equal(pg_reset_schema(f->uri), 0);
+	assert_int_equal(pg_reset_schema(f->pg_base), 0);
 	c = PQconnectdb(f->uri);
 	r = PQexec(c, "CREATE TABLE invoices (id INTEGER)");
 	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
