@@ -20,8 +20,13 @@ Invariants:
 - Every external command's exit status is checked; a failure raises
   LabError quoting the command and its stderr.
 
+Run-time changes (vm-add, vm-rm, net-add, net-rm, link-set, up --restore)
+change a built lab in place, keeping state.json, the libvirt files and the
+DHCP files in step; a change under way is recorded as `pending` so that an
+interrupted one is settled by the next (see lab/README.md).
+
 Threading: none; one lab operation at a time per machine (an flock on
-/run/calipso-lab serialises up/down of all prefixes).
+/run/calipso-lab serialises up/down/changes of all prefixes).
 
 Input trust: options come from the operator; names and numbers are
 validated before use.  state.json is our own file but may be truncated by a
