@@ -64,7 +64,7 @@ if [ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzz=true 
 	-Db_sanitize=address,undefined -Db_lundef=false >/dev/null; then
 	if ninja -C build-fuzz >/dev/null; then
 		for f in build-fuzz/tests/fuzz/fuzz_*; do
-			[ -x "$f" ] || continue
+			[ -f "$f" ] && [ -x "$f" ] || continue
 			name=$(basename "$f")
 			corpus=$(mktemp -d /tmp/calipso-corpus.XXXXXX)
 			cp -r "tests/fuzz/corpus/${name#fuzz_}/." "$corpus/" 2>/dev/null

@@ -878,7 +878,7 @@ int cal_build_objects(json_t **out, const char *env, const json_t *reports,
 		      const json_t *config)
 {
 	struct bld b = { 0 };
-	json_t *labels = json_array();
+	json_t *labels;
 	size_t i;
 	json_t *r;
 	int rc;
@@ -886,6 +886,7 @@ int cal_build_objects(json_t **out, const char *env, const json_t *reports,
 	*out = NULL;
 	if (!json_is_array(reports))
 		return cal_error_set(CAL_EINVALID, "reports must be a JSON array");
+	labels = json_array();
 	b.env = env;
 	b.objects = json_object();
 	b.ns_index = json_object();
