@@ -2100,8 +2100,11 @@ class _Mutator(_Builder):
                 ip_batch(h["netns"], [f"link del {x}" for x in devs if x in present])
                 self.drop_links_down(h["name"], devs)
             elif "ovs" in h:
-                for port in self.net_ovs_ports(h, n):
-                    self.vsctl(h, "--if-exists", "del-port", "br-int", port)
+                ports = self.net_ovs_ports(h, n)
+                for k in range(0, len(ports), 250):  # as do_scale: bounded transactions
+                    args = [a for p in ports[k:k + 250]
+                            for a in ("--", "--if-exists", "del-port", "br-int", p)]
+                    self.vsctl(h, *args[1:], timeout=120)
                 self.tun_flows(h)
         self.drop("ovs_ports", lambda p: p["other_config"].get("net_uuid") == n["id"])
         so = self.state.get("scale_objects", {}).get("ovs_ports")
