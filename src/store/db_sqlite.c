@@ -3,10 +3,19 @@
  * One connection per cal_store, opened without SQLite's own mutexes (a
  * store is used by one thread at a time).  The file runs in WAL mode with
  * synchronous=NORMAL (a crash may lose the last commits, never corrupt the
- * file), foreign keys on, a 5 s busy timeout so that a second process
- * waits for a writer rather than failing, a 64 MiB page cache (256 MiB
- * during the large commits of big environments, db_bulk_mode()) and reads
- * through mmap (up to 1 GiB of the file).
+ * file), foreign keys on, a 30 s busy timeout so that a second writer
+ * waits for a large commit rather than failing, a 64 MiB page cache (256
+ * MiB during the large commits of big environments, db_bulk_mode()) and
+ * reads through mmap (up to 1 GiB of the file).
+ *
+ * WAL checkpoints (copying committed pages back into the database file)
+ * run in a helper thread with its own connection, started at the first
+ * commit that leaves more than SQ_CKPT_FRAMES pages in the WAL: a commit
+ * returns once it is durable in the WAL instead of also paying for the
+ * copy (half a second after a commit touching 100 MB of pages).  The
+ * checkpoints are PASSIVE (they never wait for, nor block, readers and
+ * writers); closing the store stops the helper, and the last connection's
+ * close checkpoints whatever remains.
  *
  * Trust: the file may be anything (another program's database, garbage);
  * SQLite reports that as SQLITE_NOTADB/SQLITE_CORRUPT, mapped to
@@ -14,15 +23,30 @@
  */
 #include "store/db_driver.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SQ_BUSY_TIMEOUT_MS 5000
+#define SQ_BUSY_TIMEOUT_MS 30000
+/* SQLite's own automatic checkpoint threshold, in pages. */
+#define SQ_CKPT_FRAMES 1000
+
+/* The checkpoint helper of one connection. */
+struct sq_ckpt {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t tid;
+	bool started;  /* the thread runs */
+	bool pending;  /* a checkpoint is wanted */
+	bool stop;
+	char *path;
+};
 
 struct sq_db {
 	struct db base;
 	sqlite3 *h;
+	struct sq_ckpt ck;
 };
 
 struct sq_stmt {
@@ -73,12 +97,92 @@ static int sq_error(db *d, int rc)
 	return cal_error_set(sq_code(rc), "database '%s': %s", d->name, msg);
 }
 
+static void *sq_ckpt_main(void *arg)
+{
+	struct sq_ckpt *ck = arg;
+	sqlite3 *c = NULL;
+
+	if (sqlite3_open_v2(ck->path, &c, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		cal_log_warn("store", "database '%s': cannot open a connection for checkpoints: "
+			     "%s", ck->path, c ? sqlite3_errmsg(c) : "out of memory");
+		sqlite3_close(c);
+		c = NULL;
+	}
+	pthread_mutex_lock(&ck->mu);
+	for (;;) {
+		while (!ck->pending && !ck->stop)
+			pthread_cond_wait(&ck->cv, &ck->mu);
+		if (!ck->pending)
+			break;
+		ck->pending = false;
+		pthread_mutex_unlock(&ck->mu);
+		if (c) {
+			int rc = sqlite3_wal_checkpoint_v2(c, "main", SQLITE_CHECKPOINT_PASSIVE,
+							   NULL, NULL);
+
+			if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+				cal_log_debug("store", "database '%s': checkpoint: %s", ck->path,
+					      sqlite3_errmsg(c));
+		}
+		pthread_mutex_lock(&ck->mu);
+	}
+	pthread_mutex_unlock(&ck->mu);
+	sqlite3_close(c);
+	return NULL;
+}
+
+/* Called by SQLite after each commit with the pages in the WAL. */
+static int sq_wal_hook(void *arg, sqlite3 *h, const char *name, int frames)
+{
+	struct sq_ckpt *ck = arg;
+	bool inline_ckpt = false;
+
+	if (frames < SQ_CKPT_FRAMES)
+		return SQLITE_OK;
+	pthread_mutex_lock(&ck->mu);
+	if (!ck->started && !ck->stop)
+		ck->started = pthread_create(&ck->tid, NULL, sq_ckpt_main, ck) == 0;
+	if (ck->started) {
+		ck->pending = true;
+		pthread_cond_signal(&ck->cv);
+	} else {
+		inline_ckpt = true;
+	}
+	pthread_mutex_unlock(&ck->mu);
+	/* No thread: what SQLite's automatic checkpoint would have done. */
+	if (inline_ckpt)
+		sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
+static void sq_ckpt_stop(struct sq_ckpt *ck)
+{
+	bool started;
+
+	pthread_mutex_lock(&ck->mu);
+	ck->stop = true;
+	started = ck->started;
+	pthread_cond_signal(&ck->cv);
+	pthread_mutex_unlock(&ck->mu);
+	if (started)
+		pthread_join(ck->tid, NULL);
+	ck->started = false;
+}
+
 static void sq_close(db *d)
 {
 	struct sq_db *q = (struct sq_db *)d;
 
+	/* The helper's connection goes first, so that this one is the last
+	 * and its close checkpoints the rest and removes the WAL. */
+	sqlite3_wal_hook(q->h, NULL, NULL);
+	sq_ckpt_stop(&q->ck);
 	db_free_base(d);
 	sqlite3_close(q->h);
+	pthread_mutex_destroy(&q->ck.mu);
+	pthread_cond_destroy(&q->ck.cv);
+	free(q->ck.path);
 	free(q);
 }
 
@@ -211,6 +315,13 @@ int db_open_sqlite(db **out, const char *path)
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return cal_error_set(CAL_ENOMEM, "out of memory");
+	q->ck.path = strdup(path);
+	if (!q->ck.path) {
+		free(q);
+		return cal_error_set(CAL_ENOMEM, "out of memory");
+	}
+	pthread_mutex_init(&q->ck.mu, NULL);
+	pthread_cond_init(&q->ck.cv, NULL);
 	rc = sqlite3_open_v2(path, &q->h,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			     NULL);
@@ -218,8 +329,7 @@ int db_open_sqlite(db **out, const char *path)
 		rc = cal_error_set(CAL_EIO, "cannot open database '%s': %s", path,
 				   q->h ? sqlite3_errmsg(q->h) : sqlite3_errstr(rc));
 		sqlite3_close(q->h);
-		free(q);
-		return rc;
+		goto fail_free;
 	}
 	rc = db_init_base(&q->base, &sq_ops, DB_SQLITE, path);
 	if (rc)
@@ -258,11 +368,16 @@ int db_open_sqlite(db **out, const char *path)
 				   sqlite3_errmsg(q->h));
 		goto fail;
 	}
+	sqlite3_wal_hook(q->h, sq_wal_hook, &q->ck);
 	*out = &q->base;
 	return 0;
 fail:
 	db_free_base(&q->base);
 	sqlite3_close(q->h);
+fail_free:
+	pthread_mutex_destroy(&q->ck.mu);
+	pthread_cond_destroy(&q->ck.cv);
+	free(q->ck.path);
 	free(q);
 	return rc;
 }
