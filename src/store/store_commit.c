@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* What differs between objects and links. */
 struct cm_kind {
@@ -132,7 +133,7 @@ struct cm_group {
 struct cm_vol {
 	uint32_t pair;
 	const char *id;       /* a key of the commit's documents, of x->ids or of an old group */
-	char *vtext;
+	char *vtext;          /* in an arena of the table */
 };
 
 struct cm_ctx {
@@ -149,6 +150,7 @@ struct cm_ctx {
 	size_t ngroups;
 	struct cm_vol *vols;
 	size_t nvols, volcap;
+	struct st_arena_chunk *arena; /* this thread's volatile texts */
 	char *keybuf;           /* scratch for pair keys */
 	size_t keycap;
 	char *last_host, *last_source; /* cm_row_pair()'s cache */
@@ -290,8 +292,6 @@ static void cm_groups_free(struct cm_ctx *x)
 	free(x->groups);
 	x->groups = NULL;
 	x->ngroups = 0;
-	for (size_t i = 0; i < x->nvols; i++)
-		free(x->vols[i].vtext);
 	free(x->vols);
 	x->vols = NULL;
 	x->nvols = x->volcap = 0;
@@ -414,7 +414,8 @@ struct cm_result {
 	bool has_vol;
 	char hash[CAL_HASH_HEXSZ];
 	unsigned char ehash[16]; /* of (id, volatile text), when has_vol */
-	char *text, *vtext;    /* stable text to write; volatile text (malloc'ed) */
+	char *text;            /* stable text to write (malloc'ed) */
+	char *vtext;           /* volatile text (in the classifying thread's arena) */
 };
 
 /* Documents per chunk: the chunk's texts of new revisions are held in
@@ -430,6 +431,7 @@ struct cm_worker {
 	struct cm_result *res;
 	size_t from, to;
 	struct st_canon *canon; /* one per thread */
+	struct st_arena_chunk **arena; /* one per thread, for volatile texts */
 	int rc;
 	char err[512];
 };
@@ -438,7 +440,7 @@ struct cm_worker {
  * threads at once on different results (jansson values are only read;
  * their reference counts are atomic anyway). */
 static int cm_classify(struct cm_ctx *x, const struct cm_kind *k, struct st_canon *canon,
-		       struct cm_result *r)
+		       struct st_arena_chunk **arena, struct cm_result *r)
 {
 	unsigned char bin[16];
 	const struct cm_live *old = NULL;
@@ -470,7 +472,7 @@ static int cm_classify(struct cm_ctx *x, const struct cm_kind *k, struct st_cano
 	r->source = k->vol_by_source ? cal_json_str(r->doc, CAL_F_SOURCE) : "";
 	r->has_vol = canon->has_vol;
 	if (r->has_vol) {
-		r->vtext = strndup(canon->vol.s, canon->vol.len);
+		r->vtext = st_arena_strndup(arena, canon->vol.s, canon->vol.len);
 		if (!r->vtext)
 			return cal_error_set(CAL_ENOMEM, "out of memory");
 		st_hash_entry(r->ehash, r->id, r->vtext);
@@ -481,7 +483,7 @@ static int cm_classify(struct cm_ctx *x, const struct cm_kind *k, struct st_cano
 static int cm_classify_range(struct cm_worker *w)
 {
 	for (size_t i = w->from; i < w->to; i++) {
-		int rc = cm_classify(w->x, w->k, w->canon, &w->res[i]);
+		int rc = cm_classify(w->x, w->k, w->canon, w->arena, &w->res[i]);
 
 		if (rc) {
 			w->rc = rc;
@@ -498,25 +500,21 @@ static void *cm_worker_main(void *arg)
 	return NULL;
 }
 
-/* Adds an entry to its group; takes `vtext`. */
+/* Adds an entry to its group; `vtext` lives in an arena of the table. */
 static int cm_vol_add(struct cm_ctx *x, uint32_t pair, const char *id, char *vtext,
 		      const unsigned char ehash[16])
 {
 	struct cm_group *g = cm_group(x, pair);
 	uint64_t h[2];
 
-	if (!g) {
-		free(vtext);
+	if (!g)
 		return cal_error_set(CAL_ENOMEM, "out of memory");
-	}
 	if (x->nvols == x->volcap) {
 		size_t cap = x->volcap ? x->volcap * 2 : 4096;
 		struct cm_vol *v = realloc(x->vols, cap * sizeof(*v));
 
-		if (!v) {
-			free(vtext);
+		if (!v)
 			return cal_error_set(CAL_ENOMEM, "out of memory");
-		}
 		x->vols = v;
 		x->volcap = cap;
 	}
@@ -590,44 +588,90 @@ static int cm_apply(struct cm_ctx *x, const struct cm_kind *k, struct cm_result 
 
 static void cm_results_clear(struct cm_result *res, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		free(res[i].text);
-		free(res[i].vtext);
-	}
 	memset(res, 0, n * sizeof(*res));
 }
 
-/* Classifies `n` documents: the second half in a helper thread while this
- * thread does the first (the split and hash are the commit's main CPU
- * cost), then applies them in order. */
-static int cm_chunk(struct cm_ctx *x, const struct cm_kind *k, struct cm_worker *helper,
+/* Helper threads for the split and hash, besides the calling one. */
+#define CM_MAX_HELPERS 7
+
+struct cm_helpers {
+	size_t n;
+	struct cm_worker w[CM_MAX_HELPERS];
+	struct st_canon canon[CM_MAX_HELPERS];
+	struct st_arena_chunk *arena[CM_MAX_HELPERS];
+};
+
+/* One helper per other online CPU, up to CM_MAX_HELPERS. */
+static int cm_helpers_init(struct cm_helpers *h)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int rc = 0;
+
+	memset(h, 0, sizeof(*h));
+	h->n = cpus > 1 ? (size_t)(cpus - 1) : 0;
+	if (h->n > CM_MAX_HELPERS)
+		h->n = CM_MAX_HELPERS;
+	for (size_t i = 0; i < h->n && rc == 0; i++) {
+		h->w[i].canon = &h->canon[i];
+		h->w[i].arena = &h->arena[i];
+		rc = st_canon_init(&h->canon[i]);
+	}
+	return rc;
+}
+
+static void cm_helpers_fini(struct cm_helpers *h)
+{
+	for (size_t i = 0; i < CM_MAX_HELPERS; i++) {
+		st_canon_fini(&h->canon[i]);
+		st_arena_free(&h->arena[i]);
+	}
+}
+
+/* Classifies `n` documents in parts, one per helper thread and one here
+ * (the split and hash are the commit's main CPU cost, and mostly waiting
+ * on memory), then applies them in order. */
+static int cm_chunk(struct cm_ctx *x, const struct cm_kind *k, struct cm_helpers *h,
 		    struct cm_result *res, size_t n)
 {
 	struct cm_worker self = { .x = x, .k = k, .res = res, .from = 0, .to = n,
-				  .canon = &x->canon };
+				  .canon = &x->canon, .arena = &x->arena };
 	int64_t t0 = cal_time_mono_us(), t1;
-	pthread_t tid;
-	bool threaded = false;
+	pthread_t tid[CM_MAX_HELPERS];
+	bool started[CM_MAX_HELPERS] = { false };
+	size_t parts = h->n + 1, part;
 	int rc;
 
-	if (n >= 2) {
-		helper->x = x;
-		helper->k = k;
-		helper->res = res;
-		helper->from = n / 2;
-		helper->to = n;
-		helper->rc = 0;
-		self.to = n / 2;
-		threaded = pthread_create(&tid, NULL, cm_worker_main, helper) == 0;
-		if (!threaded)
-			self.to = n; /* no thread: do it all here */
+	/* Even small commits use the threads: a thread costs tens of
+	 * microseconds, the transaction around it milliseconds. */
+	if (parts > n)
+		parts = n > 0 ? n : 1;
+	part = (n + parts - 1) / parts;
+	self.to = part < n ? part : n;
+	for (size_t i = 0; i + 1 < parts; i++) {
+		struct cm_worker *w = &h->w[i];
+
+		w->x = x;
+		w->k = k;
+		w->res = res;
+		w->from = (i + 1) * part;
+		w->to = (i + 2) * part < n ? (i + 2) * part : n;
+		w->rc = 0;
+		if (w->from >= w->to)
+			continue;
+		started[i] = pthread_create(&tid[i], NULL, cm_worker_main, w) == 0;
+		/* No thread: this part is done here. */
+		if (!started[i] && cm_classify_range(w) && !self.rc)
+			self.rc = w->rc;
 	}
-	rc = cm_classify_range(&self);
-	if (threaded) {
-		pthread_join(tid, NULL);
-		if (rc == 0 && helper->rc) {
-			rc = helper->rc;
-			cal_error_set(rc, "%s", helper->err);
+	rc = self.rc ? self.rc : cm_classify_range(&self);
+	for (size_t i = 0; i + 1 < parts; i++) {
+		if (started[i])
+			pthread_join(tid[i], NULL);
+		if (rc == 0 && h->w[i].rc && h->w[i].from < h->w[i].to) {
+			rc = h->w[i].rc;
+			cal_error_set(rc, "%s", h->w[i].err);
 		}
 	}
 	t1 = cal_time_mono_us();
@@ -714,16 +758,20 @@ static int cm_vol_kept(struct cm_ctx *x, const struct cm_kind *k)
 		const char *id = st_map_key(&x->ids, (uint32_t)i);
 		unsigned char ehash[16];
 		json_t *vol;
-		char *vtext;
+		char *vtext, *dump;
 
 		if (e->seen || e->removed || !x->groups[e->pair].old)
 			continue;
 		vol = json_object_get(x->groups[e->pair].old, id);
 		if (!json_is_object(vol) || json_object_size(vol) == 0)
 			continue;
-		vtext = st_json_dump(vol);
-		if (!vtext)
+		dump = st_json_dump(vol);
+		if (!dump)
 			return CAL_ENOMEM;
+		vtext = st_arena_strndup(&x->arena, dump, strlen(dump));
+		free(dump);
+		if (!vtext)
+			return cal_error_set(CAL_ENOMEM, "out of memory");
 		st_hash_entry(ehash, id, vtext);
 		rc = cm_vol_add(x, e->pair, id, vtext, ehash);
 		if (rc)
@@ -867,8 +915,7 @@ static int cm_vol_write(struct cm_ctx *x, const struct cm_kind *k)
 /* Objects or links: the whole diff of one table against the commit. */
 static int cm_table(struct cm_ctx *x, const struct cm_kind *k, const json_t *docs)
 {
-	struct st_canon helper_canon = { 0 };
-	struct cm_worker helper = { .canon = &helper_canon };
+	struct cm_helpers helpers = { 0 };
 	struct cm_result *res = NULL;
 	int64_t t0 = cal_time_mono_us(), t1, t2, t3;
 	size_t n = 0;
@@ -881,7 +928,7 @@ static int cm_table(struct cm_ctx *x, const struct cm_kind *k, const json_t *doc
 	x->vol_writes = 0;
 	rc = st_map_init(&x->ids);
 	if (rc == 0)
-		rc = st_canon_init(&helper_canon);
+		rc = cm_helpers_init(&helpers);
 	if (rc == 0)
 		rc = cm_load(x, k);
 	if (rc == 0)
@@ -898,14 +945,14 @@ static int cm_table(struct cm_ctx *x, const struct cm_kind *k, const json_t *doc
 		res[n].id = id;
 		res[n].doc = doc;
 		if (++n == CM_CHUNK) {
-			rc = cm_chunk(x, k, &helper, res, n);
+			rc = cm_chunk(x, k, &helpers, res, n);
 			n = 0;
 			if (rc)
 				goto out;
 		}
 	}
 	if (n > 0) {
-		rc = cm_chunk(x, k, &helper, res, n);
+		rc = cm_chunk(x, k, &helpers, res, n);
 		if (rc)
 			goto out;
 	}
@@ -953,9 +1000,10 @@ out:
 	if (res)
 		cm_results_clear(res, CM_CHUNK);
 	free(res);
-	st_canon_fini(&helper_canon);
+	cm_helpers_fini(&helpers);
 	cm_batches_free(x);
 	cm_groups_free(x);
+	st_arena_free(&x->arena);
 	st_map_fini(&x->ids);
 	free(x->live);
 	x->live = NULL;

@@ -114,6 +114,16 @@ void st_hash128(unsigned char out[16], const void *data, size_t len);
 void st_hash_entry(unsigned char out[16], const char *id, const char *vtext);
 
 /* ------------------------------------------------------------------ */
+/* Arenas: strings copied into large chunks, freed all at once          */
+/* (store_map.c).  An arena is a `struct st_arena_chunk *` set to NULL.   */
+/* ------------------------------------------------------------------ */
+
+struct st_arena_chunk;
+/* A NUL-terminated copy of len bytes; NULL when out of memory. */
+char *st_arena_strndup(struct st_arena_chunk **arena, const char *s, size_t len);
+void st_arena_free(struct st_arena_chunk **arena);
+
+/* ------------------------------------------------------------------ */
 /* String -> index map (store_map.c)                                   */
 /* ------------------------------------------------------------------ */
 

@@ -21,9 +21,9 @@ struct st_arena_chunk {
 	char data[];
 };
 
-static char *map_arena_copy(struct st_map *m, const char *s, size_t len)
+char *st_arena_strndup(struct st_arena_chunk **arena, const char *s, size_t len)
 {
-	struct st_arena_chunk *c = m->arena;
+	struct st_arena_chunk *c = *arena;
 	char *p;
 
 	if (!c || c->size - c->used < len + 1) {
@@ -32,16 +32,29 @@ static char *map_arena_copy(struct st_map *m, const char *s, size_t len)
 		c = malloc(sizeof(*c) + size);
 		if (!c)
 			return NULL;
-		c->next = m->arena;
+		c->next = *arena;
 		c->used = 0;
 		c->size = size;
-		m->arena = c;
+		*arena = c;
 	}
 	p = c->data + c->used;
 	memcpy(p, s, len);
 	p[len] = '\0';
 	c->used += len + 1;
 	return p;
+}
+
+void st_arena_free(struct st_arena_chunk **arena)
+{
+	struct st_arena_chunk *c = *arena;
+
+	while (c) {
+		struct st_arena_chunk *next = c->next;
+
+		free(c);
+		c = next;
+	}
+	*arena = NULL;
 }
 
 int st_map_init(struct st_map *m)
@@ -59,14 +72,7 @@ int st_map_init(struct st_map *m)
 
 void st_map_fini(struct st_map *m)
 {
-	struct st_arena_chunk *c = m->arena;
-
-	while (c) {
-		struct st_arena_chunk *next = c->next;
-
-		free(c);
-		c = next;
-	}
+	st_arena_free(&m->arena);
 	free(m->slots);
 	free(m->keys);
 	free(m->hashes);
@@ -167,7 +173,7 @@ int st_map_add(struct st_map *m, uint32_t *out, const char *key, size_t len, boo
 		m->hashes = hashes;
 		m->keycap = cap;
 	}
-	copy = map_arena_copy(m, key, len);
+	copy = st_arena_strndup(&m->arena, key, len);
 	if (!copy)
 		return cal_error_set(CAL_ENOMEM, "out of memory");
 	m->keys[m->n] = copy;

@@ -837,6 +837,15 @@ static void test_commit_rejects_bad_input(void **state)
 	assert_int_equal(commit(st, &s, "e1", T0, objs, NULL, NULL, false), CAL_EINVALID);
 	assert_int_equal(commit(st, &s, "e1", T0, objs2, NULL, NULL, false), CAL_EINVALID);
 	assert_non_null(strstr(cal_error_last(), "'y'"));
+	{
+		json_t *mixed = small_env();
+
+		json_object_set_new(mixed, "zz-bad", json_string("not an object"));
+		assert_int_equal(commit(st, &s, "e1", T0, mixed, NULL, NULL, false),
+				 CAL_EINVALID);
+		assert_non_null(strstr(cal_error_last(), "'zz-bad' is not a JSON object"));
+		json_decref(mixed);
+	}
 	assert_int_equal(commit(st, &s, "e1", T0, arr, NULL, NULL, false), CAL_EINVALID);
 	assert_int_equal(commit(st, &s, "", T0, NULL, NULL, NULL, false), CAL_EINVALID);
 	/* Nothing of a failed commit stays. */
