@@ -2,7 +2,9 @@
  * SQLite (db_sqlite.c) and PostgreSQL through libpq (db_pg.c).
  *
  * The store's SQL is written once, with `?` placeholders (the PostgreSQL
- * driver numbers them $1, $2...), in the subset both engines accept:
+ * driver numbers them $1, $2...; every `?` outside '...' and "..." is a
+ * placeholder, so PostgreSQL's jsonb `?` operators are spelled with their
+ * functions, jsonb_exists() and the like), in the subset both engines accept:
  * partial indexes, INSERT ... ON CONFLICT ... DO UPDATE, RETURNING,
  * LIMIT/OFFSET.  The few DDL words that differ are spelled through
  * db_ddl() tokens.  Integers are int64, every other value is text (JSON
@@ -65,6 +67,8 @@ int db_exec(db *d, const char *sql);
  *   {WITHOUT_ROWID}  after a CREATE TABLE's closing parenthesis: the
  *          table is stored in its primary key's b-tree (SQLite; nothing
  *          on PostgreSQL), for small rows always reached by that key
+ *   {IF_SQLITE} ... {END}, {IF_PG} ... {END}  text kept for that engine
+ *          only (virtual tables, extensions, triggers); no nesting
  * Other text is passed through. */
 int db_exec_ddl(db *d, const char *ddl);
 
