@@ -37,10 +37,13 @@ void cal_store_close(cal_store *st);
 /* Adds or replaces an environment's configuration (a JSON object, see
  * discover.h).  CAL_EEXISTS when `replace` is false and it exists. */
 int cal_store_env_put(cal_store *st, const char *name, const json_t *config, bool replace);
-/* CAL_ENOTFOUND when unknown. */
+/* *out = the configuration object.  CAL_ENOTFOUND when unknown. */
 int cal_store_env_get(cal_store *st, json_t **out, const char *name);
-/* Array of {"name", "config", "created", "updated"}. */
+/* Array of {"name", "config", "created", "updated"} (RFC 3339 times), by
+ * name. */
 int cal_store_env_list(cal_store *st, json_t **out);
+/* Removes the configuration only: the environment's inventory history and
+ * scans stay.  CAL_ENOTFOUND when unknown. */
 int cal_store_env_remove(cal_store *st, const char *name);
 
 /* ------------------------------------------------------------------ */
@@ -61,15 +64,21 @@ int cal_scan_status_from_name(const char *name);
 
 /* Records a scan request (status pending) and returns its id. */
 int cal_store_scan_create(cal_store *st, int64_t *out_id, const char *env, const json_t *request);
-/* Moves a scan to `status`; `result` (may be NULL) is merged into its
- * record: {"sources": [...], "counts": {...}, "error": "..."}.  Start and
- * end times are set when entering running and a final status. */
+/* Moves a scan to `status`; `result` (may be NULL) is merged, key by key,
+ * into its result object: {"sources": [...], "counts": {...}, "error":
+ * "..."}.  The start time is set when it first runs (or ends without
+ * running), the end time when it reaches a final status.  CAL_ENOTFOUND
+ * when unknown. */
 int cal_store_scan_update(cal_store *st, int64_t id, enum cal_scan_status status,
 			  const json_t *result);
+/* {"id", "environment", "status", "request", "result", "created",
+ * "started", "finished"}: times as RFC 3339 strings, null until set.
+ * CAL_ENOTFOUND when unknown. */
 int cal_store_scan_get(cal_store *st, json_t **out, int64_t id);
 /* Newest first; env may be NULL for all; limit <= 0 means 100. */
 int cal_store_scan_list(cal_store *st, json_t **out, const char *env, int limit);
-/* Marks scans left running (by a crash) as failed; returns how many. */
+/* Marks scans left running (by a crash) as failed, with `reason` (NULL: a
+ * default text) as their result's "error"; returns how many. */
 int cal_store_scan_fail_stale(cal_store *st, const char *reason);
 
 /* ------------------------------------------------------------------ */
