@@ -177,6 +177,12 @@ struct cal_diff_opts {
 int cal_diff(cal_store *st, json_t **out, const char *env, const char *a, const char *b,
 	     const struct cal_diff_opts *opts);
 
+/* The time a reference stands for: "live" (0), a snapshot name
+ * ("snapshot:NAME") or a time the store can read; *desc (may be NULL)
+ * receives {"ref", "kind", "name"?, "time"}.  CAL_EINVALID quoting `ref`
+ * otherwise. */
+int cal_ref_time(cal_store *st, int64_t *out, json_t **desc, const char *env, const char *ref);
+
 /* The volatile fields diffs ignore: {"*": [fields of every object],
  * "<type>": [fields of that type]}, from core's attribute tables. */
 json_t *cal_diff_volatile_fields(void);

@@ -61,6 +61,51 @@ const struct cli_command cli_commands[] = {
 	  "usage: calipso constants [--json]\n\n"
 	  "Prints the model's type table from the code: object types with their\n"
 	  "attributes (kind, required, volatile), the common fields and the link types.\n" },
+	{ "snapshot", cmd_snapshot, "named points in time: create, list, show, rm, pin, prune",
+	  "usage: calipso snapshot create NAME [--scan] [--clique ID] [--note TEXT] [--pin]\n"
+	  "                               [--no-prune]\n"
+	  "       calipso snapshot list|show NAME|rm NAME|pin NAME|unpin NAME\n"
+	  "       calipso snapshot policy [--keep-last N] [--keep-days D]\n"
+	  "       calipso snapshot prune [--keep-last N] [--keep-days D]\n\n"
+	  "A snapshot names the inventory as it is now (--scan: after a fresh scan),\n"
+	  "with the sources that answered; --clique ID scopes it to that focal point's\n"
+	  "clique (diffs against it compare that clique only).  Names: letters, digits,\n"
+	  "'.', '_', '-' (not `live`, not a time).  `show --at`, `links --at` and\n"
+	  "`diff` read a snapshot by name or time.  Retention keeps pinned snapshots,\n"
+	  "the last N and those of the last D days; prune (and create, once a policy\n"
+	  "is set) removes the others and every revision no kept snapshot needs\n"
+	  "(history of the last D days stays whole).  Unknown names exit 2.\n" },
+	{ "diff", cmd_diff, "compare live, snapshots, times and designs",
+	  "usage: calipso diff A B [--scope env|host:H|project:P|clique:ID] [--summary]\n"
+	  "                    [--no-cliques] [--json]\n\n"
+	  "A and B are each `live`, a snapshot name, a time (2026-11-22T08:00:00Z,\n"
+	  "2026-11-22, -7d, @epoch) or design:NAME.  Prints objects added, removed and\n"
+	  "changed (field by field), links added, removed or changed (state), cliques\n"
+	  "whose members or health changed, and summary counts.  Volatile fields\n"
+	  "(counters, timestamps; docs/snapshots.md) are ignored.  A clique-scoped\n"
+	  "snapshot or design implies its clique as scope.\n"
+	  "Exit: 0 equal, 1 different, 2 bad input (unknown snapshot or design,\n"
+	  "unreadable time, bad scope).\n" },
+	{ "design", cmd_design, "design baselines: export, import, set, list, show, rm",
+	  "usage: calipso design export SNAPSHOT [--json] > design.yaml\n"
+	  "       calipso design import FILE|- NAME [--replace]\n"
+	  "       calipso design set NAME --from SNAPSHOT [--replace]\n"
+	  "       calipso design list|show NAME|rm NAME\n\n"
+	  "A design is the expected state: objects, links and cliques, YAML or JSON,\n"
+	  "whose string values are fnmatch patterns (\"*\" any value, a \"*\" key any\n"
+	  "other field, ids with wildcards and \"$count\").  SNAPSHOT is a snapshot\n"
+	  "name, `live` or a time.  Drift: `calipso diff design:NAME live`.\n" },
+	{ "report", cmd_report, "reports for customers: diff, impact, health, inventory",
+	  "usage: calipso report diff A B [--scope S] [OPTIONS]\n"
+	  "       calipso report impact ID [--what-if-down] [--project P] [--at REF] [OPTIONS]\n"
+	  "       calipso report health [--at REF] [OPTIONS]\n"
+	  "       calipso report inventory [--at REF] [OPTIONS]\n"
+	  "       calipso report list | show ID [--out FILE] | rm ID\n\n"
+	  "OPTIONS: --format html|json|csv (default html), --out FILE (default stdout),\n"
+	  "--title TEXT, --no-keep (do not keep it in the store).\n"
+	  "HTML is one self-contained file (inline CSS, clique graphs as SVG drawn by\n"
+	  "Graphviz), fit to mail.  A and B as for `calipso diff`; REF is live, a\n"
+	  "snapshot name or a time.  Reports are kept and listed by `report list`.\n" },
 	{ "version", cmd_version, "print the version", "usage: calipso version\n" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -14,8 +14,19 @@ int cmd_agent(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_clique(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_clique_type(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_constants(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_snapshot(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_diff(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_design(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_report(struct cli_ctx *ctx, int argc, char **argv);
 
 /* Shared printers. */
 void cli_print_scan(const json_t *scan);
+/* A copy of argv (free() it; the strings are argv's) with the options
+ * first, then "--", then the operands, so that operands that are relative
+ * times ("-7d", "-1h") are not read as options; `with_value` lists the
+ * long options that take a separate value.  NULL when out of memory. */
+char **cli_times_as_operands(int *argc, char **argv, const char *const *with_value);
+/* A diff (cal_diff()) for people; summary_only: the counts. */
+void cli_print_diff(const json_t *diff, bool summary_only);
 
 #endif

@@ -232,4 +232,131 @@ int cal_store_batch_flush(cal_store_batch *b);
 /* `b` flushes `first` before each of its writes. */
 void cal_store_batch_set_before(cal_store_batch *b, cal_store_batch *first);
 
+/* ------------------------------------------------------------------ */
+/* Snapshots and retention (store_snapshots.c, docs/snapshots.md)      */
+/* ------------------------------------------------------------------ */
+
+/* A snapshot is a named point in time of an environment: the inventory at
+ * its time is every revision with valid_from <= time < valid_to.  Its time
+ * is the environment's newest revision time when it is taken (under the
+ * writers' lock), so that no later commit can land at or before it and
+ * the snapshot reads the same forever (until pruned).
+ *
+ * Names: 1-64 of [A-Za-z0-9._-], starting with a letter or digit, not
+ * "live" and not text cal_time_parse() accepts (so that `calipso diff`
+ * never reads one for the other). */
+struct cal_snapshot_spec {
+	const char *env;
+	const char *name;
+	const char *note;         /* may be NULL */
+	int64_t scan_id;          /* the scan it follows; 0 = the newest finished one */
+	const char *clique;       /* focal point id for a clique-scoped snapshot, or NULL */
+	const json_t *clique_doc; /* that clique as cal_clique_get() returned it (kept as
+				   * the record of its members and health), or NULL */
+	bool pinned;
+};
+
+/* Checks a snapshot name; CAL_EINVALID quoting it. */
+int cal_store_snapshot_name_check(const char *name);
+
+/* Records a snapshot and returns it through *out (may be NULL):
+ * {"name", "environment", "time", "time_us", "created", "scan_id",
+ *  "sources": the scan's sources (which answered), "scope": "env" or
+ *  "clique:<id>", "clique": id or null, "clique_state": {...} or null,
+ *  "note", "pinned", "counts": {"objects", "links", "types": {...}}}.
+ * CAL_EEXISTS when the name is taken; CAL_EINVALID when the environment
+ * has no inventory yet or the clique's focal point is not live. */
+int cal_store_snapshot_create(cal_store *st, json_t **out, const struct cal_snapshot_spec *spec);
+/* CAL_ENOTFOUND quoting the name. */
+int cal_store_snapshot_get(cal_store *st, json_t **out, const char *env, const char *name);
+/* Oldest first; env may be NULL for every environment. */
+int cal_store_snapshot_list(cal_store *st, json_t **out, const char *env);
+/* Removes the record; the revisions it kept go at the next prune. */
+int cal_store_snapshot_remove(cal_store *st, const char *env, const char *name);
+int cal_store_snapshot_pin(cal_store *st, const char *env, const char *name, bool pinned);
+
+/* Retention of an environment's snapshots.  A snapshot is kept when it is
+ * pinned, one of the `keep_last` newest, or taken less than `keep_days`
+ * days ago; with neither set (both 0) every snapshot is kept.  Pruning
+ * removes the other snapshots, then every closed revision that ended
+ * before the horizon (now - keep_days, or now when keep_days is 0) and
+ * that no kept snapshot's time falls in.  Live revisions are never
+ * touched. */
+struct cal_retention {
+	int keep_last; /* 0 = not set */
+	int keep_days; /* 0 = not set */
+};
+
+/* The stored policy (zeros when none was set). */
+int cal_store_retention_get(cal_store *st, struct cal_retention *out, const char *env);
+/* Saves the policy that `snapshot create` applies after each snapshot. */
+int cal_store_retention_set(cal_store *st, const char *env, const struct cal_retention *r);
+/* Applies `r` (NULL = the stored policy) as of time `now` (<= 0: the
+ * clock).  *out (may be NULL): {"removed": [names], "kept": [names],
+ * "objects_pruned", "links_pruned", "horizon"}. */
+int cal_store_prune(cal_store *st, json_t **out, const char *env, const struct cal_retention *r,
+		    int64_t now);
+
+/* Whether the inventory of `env` at `at` can be read as it was:
+ * CAL_EINVALID, quoting the time, when it is in the future, before the
+ * environment's first revision, or in history that retention pruned (other
+ * than a kept snapshot's time). */
+int cal_store_time_check(cal_store *st, const char *env, int64_t at);
+
+/* ------------------------------------------------------------------ */
+/* What changed between two times (store_diff.c)                       */
+/* ------------------------------------------------------------------ */
+
+/* The objects and links of `env` whose revision at t1 differs from their
+ * revision at t2 (t1 < t2; t2 <= 0 means live), read only from the
+ * revisions that began or ended in between (the valid_from/valid_to
+ * indexes), never from two full copies:
+ *   {"objects": {id: {"before": doc or null, "after": doc or null}},
+ *    "links":   {id: {"before": ..., "after": ...}}}
+ * An id changed and changed back (same hash) is left out. */
+int cal_store_changes(cal_store *st, json_t **out, const char *env, int64_t t1, int64_t t2);
+
+/* The environment's newest revision time (0 when it has none). */
+int cal_store_newest_time(cal_store *st, int64_t *out, const char *env);
+
+/* ------------------------------------------------------------------ */
+/* Design baselines (store_designs.c)                                  */
+/* ------------------------------------------------------------------ */
+
+/* A design is the expected state of an environment (analyze.h describes
+ * the document).  `origin` says where it came from ("snapshot week-47",
+ * "file design.yaml").  CAL_EEXISTS unless replace. */
+int cal_store_design_put(cal_store *st, const char *env, const char *name, const json_t *doc,
+			 const char *origin, bool replace);
+/* {"name", "environment", "origin", "created", "updated", "doc"};
+ * CAL_ENOTFOUND quoting the name. */
+int cal_store_design_get(cal_store *st, json_t **out, const char *env, const char *name);
+/* The same without "doc" but with "objects", "links", "cliques" counts. */
+int cal_store_design_list(cal_store *st, json_t **out, const char *env);
+int cal_store_design_remove(cal_store *st, const char *env, const char *name);
+
+/* ------------------------------------------------------------------ */
+/* Generated reports (store_reports.c)                                 */
+/* ------------------------------------------------------------------ */
+
+struct cal_report_record {
+	const char *env;
+	const char *kind;    /* diff, impact, health, inventory */
+	const char *format;  /* html, json, csv */
+	const char *title;
+	const json_t *args;  /* what it was generated from */
+	const char *content;
+	size_t length;
+};
+
+/* Keeps a report; *out_id receives its id. */
+int cal_store_report_put(cal_store *st, int64_t *out_id, const struct cal_report_record *r);
+/* *out: {"id", "environment", "kind", "format", "title", "created", "args",
+ * "size"}; *content (may be NULL): the bytes, NUL-terminated, with their
+ * length in *length (may be NULL).  CAL_ENOTFOUND quoting the id. */
+int cal_store_report_get(cal_store *st, json_t **out, char **content, size_t *length, int64_t id);
+/* Newest first, without contents; env may be NULL. */
+int cal_store_report_list(cal_store *st, json_t **out, const char *env);
+int cal_store_report_remove(cal_store *st, int64_t id);
+
 #endif

@@ -21,6 +21,9 @@ int st_schema_migrate(cal_store *st);
 /* DDL of migrations written in other files (store_schema.c lists them). */
 extern const char st_ddl_cliques[]; /* store_cliques.c */
 extern const char st_ddl_search[];  /* store_search.c */
+extern const char st_ddl_snapshots[]; /* store_snapshots.c */
+extern const char st_ddl_designs[];   /* store_designs.c */
+extern const char st_ddl_reports[];   /* store_reports.c */
 
 /* ------------------------------------------------------------------ */
 /* JSON text                                                           */
@@ -152,5 +155,15 @@ static inline const char *st_map_key(const struct st_map *m, uint32_t i)
 {
 	return m->keys[i];
 }
+
+/* ------------------------------------------------------------------ */
+/* One statement with parameters (store_snapshots.c)                   */
+/* ------------------------------------------------------------------ */
+
+/* Prepares `sql`, binds one parameter per letter of `types` from the
+ * variable arguments ('t' const char * (NULL binds NULL), 'i' int64_t,
+ * 'n' NULL, taking no argument), runs it to the end and gives it back;
+ * *changes (may be NULL) receives the rows it changed. */
+int st_run(cal_store *st, int64_t *changes, const char *sql, const char *types, ...);
 
 #endif

@@ -192,6 +192,9 @@ static const struct {
 	{ "cliques", st_ddl_cliques },
 	{ "search", st_ddl_search },
 	{ "inventory_2", sc_ddl_inventory_2 },
+	{ "snapshots", st_ddl_snapshots },
+	{ "designs", st_ddl_designs },
+	{ "reports", st_ddl_reports },
 };
 
 #define ST_SCHEMA_VERSION ((int)(sizeof(sc_migrations) / sizeof(sc_migrations[0])))

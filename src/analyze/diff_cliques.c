@@ -1,0 +1,176 @@
+/* diff_cliques.c - the cliques a diff or a design export looks at: which
+ * focal points had a clique at a time, which cliques changed between two
+ * times, and one clique reduced to its membership and health.
+ *
+ * The clique engine (clique_*.c) keeps cliques as revisions like objects,
+ * in the `cliques` table of store_cliques.c (env, focal_id, valid_from,
+ * valid_to, indexed on both times), each a document that names its members
+ * and links (clique_doc.c).  "Which changed between t1 and t2" reads the
+ * revisions that began or ended in between, as the inventory diff does, in
+ * two queries for all cliques; one clique at a time is the engine's
+ * an_clique_row().  Only ids and health are compared, so the member
+ * documents are never read.
+ */
+#include "analyze/analyze_int.h"
+#include "analyze/diff_int.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A stored clique document (clique_doc.c: "nodes" as ids, "links" as
+ * [source index, target index, link type]) reduced to the summary. */
+static int dc_summary(json_t **out, const json_t *row, const char *focal)
+{
+	json_t *nodes = json_object_get(row, "nodes"), *links = json_array(), *l;
+	size_t i, nn = json_array_size(nodes);
+
+	*out = NULL;
+	if (!links)
+		return cal_error_set(CAL_ENOMEM, "out of memory");
+	json_array_foreach(json_object_get(row, "links"), i, l) {
+		json_int_t si = json_integer_value(json_array_get(l, 0));
+		json_int_t ti = json_integer_value(json_array_get(l, 1));
+		char *id;
+
+		if (si < 0 || ti < 0 || (size_t)si >= nn || (size_t)ti >= nn) {
+			json_decref(links);
+			return cal_error_set(CAL_EINVALID, "stored clique of '%s' names link ends "
+					     "outside its members", focal);
+		}
+		id = cal_id_link(json_string_value(json_array_get(nodes, (size_t)si)),
+				 json_string_value(json_array_get(l, 2)),
+				 json_string_value(json_array_get(nodes, (size_t)ti)));
+		if (!id || json_array_append_new(links, json_string(id))) {
+			free(id);
+			json_decref(links);
+			return cal_error_set(CAL_ENOMEM, "out of memory");
+		}
+		free(id);
+	}
+	*out = json_pack("{s:s, s:s, s:s, s:s, s:O, s:o, s:s, s:s}", "focal_point", focal,
+			 "focal_point_type", cal_json_str(row, "focal_point_type"),
+			 "clique_type", cal_json_str(row, "clique_type"),
+			 "health", cal_json_str(row, "health"),
+			 "nodes", nodes ? nodes : json_array(), "links", links,
+			 "host", cal_json_str(row, "host"), "project", cal_json_str(row, "project"));
+	return *out ? 0 : cal_error_set(CAL_ENOMEM, "out of memory");
+}
+
+int df_clique_ids_at(cal_store *st, json_t **out, const char *env, int64_t at)
+{
+	json_t *list = NULL, *e;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	rc = cal_clique_list(st, &list, env, NULL, at);
+	if (rc)
+		return rc;
+	*out = json_array();
+	json_array_foreach(list, i, e)
+		if (*out && json_array_append(*out, json_object_get(e, "focal_point")))
+			break;
+	json_decref(list);
+	return *out ? 0 : cal_error_set(CAL_ENOMEM, "out of memory");
+}
+
+/* One side of the changed cliques: focal -> {side: summary}. */
+static int dc_side(cal_store *st, json_t *map, const char *sql, const char *env,
+		   const int64_t v[3], const char *side)
+{
+	cal_store_stmt *s;
+	int rc;
+
+	rc = cal_store_sql_prepare(st, &s, sql);
+	if (rc)
+		return rc;
+	rc = cal_store_sql_bind_text(s, 1, env);
+	for (int i = 0; i < 3 && rc == 0; i++)
+		rc = cal_store_sql_bind_int64(s, i + 2, v[i]);
+	while (rc == 0 && (rc = cal_store_sql_step(s)) == CAL_STORE_ROW) {
+		const char *focal = cal_store_sql_text(s, 0);
+		json_t *row, *sum = NULL, *e;
+		json_error_t err;
+
+		row = json_loads(cal_store_sql_text(s, 1), 0, &err);
+		if (!row) {
+			rc = cal_error_set(CAL_EINVALID, "stored clique of '%s' is not JSON: %s",
+					   focal, err.text);
+			break;
+		}
+		rc = dc_summary(&sum, row, focal);
+		json_decref(row);
+		if (rc)
+			break;
+		e = json_object_get(map, focal);
+		if (!e) {
+			e = json_object();
+			if (!e || json_object_set_new(map, focal, e)) {
+				json_decref(sum);
+				rc = cal_error_set(CAL_ENOMEM, "out of memory");
+				break;
+			}
+		}
+		if (json_object_set_new(e, side, sum))
+			rc = cal_error_set(CAL_ENOMEM, "out of memory");
+	}
+	cal_store_sql_reset(s);
+	return rc < 0 ? rc : 0;
+}
+
+int df_clique_changes(cal_store *st, json_t **out, const char *env, int64_t t1, int64_t t2)
+{
+	json_t *map = json_object(), *e;
+	const char *focal;
+	int rc;
+
+	*out = NULL;
+	if (!map)
+		return cal_error_set(CAL_ENOMEM, "out of memory");
+	if (t2 <= 0)
+		t2 = INT64_MAX;
+	rc = dc_side(st, map, "SELECT focal_id, doc FROM cliques WHERE env = ? AND valid_to > ? "
+		     "AND valid_to <= ? AND valid_from <= ?", env, (int64_t[]){ t1, t2, t1 },
+		     "before");
+	if (rc == 0)
+		rc = dc_side(st, map, "SELECT focal_id, doc FROM cliques WHERE env = ? AND "
+			     "valid_from > ? AND valid_from <= ? AND (valid_to IS NULL OR "
+			     "valid_to > ?)", env, (int64_t[]){ t1, t2, t2 }, "after");
+	json_object_foreach(map, focal, e) {
+		if (rc)
+			break;
+		if (!json_object_get(e, "before"))
+			rc = json_object_set_new(e, "before", json_null());
+		if (rc == 0 && !json_object_get(e, "after"))
+			rc = json_object_set_new(e, "after", json_null());
+		if (rc)
+			rc = cal_error_set(CAL_ENOMEM, "out of memory");
+	}
+	if (rc) {
+		json_decref(map);
+		return rc;
+	}
+	*out = map;
+	return 0;
+}
+
+int df_clique_summary(cal_store *st, json_t **out, const char *env, const char *focal,
+		      int64_t at)
+{
+	json_t *row = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = an_clique_row(st, &row, env, focal, at);
+	if (rc == CAL_ENOTFOUND) {
+		cal_error_clear();
+		*out = json_null();
+		return 0;
+	}
+	if (rc)
+		return rc;
+	rc = dc_summary(out, row, focal);
+	json_decref(row);
+	return rc;
+}
