@@ -580,6 +580,8 @@ static int bld_owners(struct bld *b, struct bld_host *h)
 			continue;
 		if (n->cls == BLD_NS_INSTANCE) {
 			o = bld_libvirt_instance_for_ns(b, h, n);
+			if (!o)
+				o = bld_os_instance_for_ns(b, h, n);
 			if (o) {
 				/* A libvirt domain whose tap is this container's
 				 * veth: the same instance, seen from the kernel. */
@@ -834,7 +836,9 @@ static int bld_host(struct bld *b, json_t *report)
 		rc = cal_error_set(CAL_EINVALID, "host '%s' is reported twice", h.host);
 		goto out;
 	}
-	if ((rc = bld_ovs_index(&h)) || (rc = bld_libvirt_index(b, &h)))
+	bld_os_host_parent(b, &h);
+	if ((rc = bld_ovs_index(&h)) || (rc = bld_libvirt_index(b, &h)) ||
+	    (rc = bld_os_host_instances(b, &h)))
 		goto out;
 	if (!is_switch && (rc = bld_owners(b, &h)))
 		goto out;
@@ -897,16 +901,21 @@ int cal_build_objects(json_t **out, const char *env, const json_t *reports,
 		rc = cal_error_set(CAL_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = bld_index_reports(&b, reports, labels)))
+	if ((rc = bld_index_reports(&b, reports, labels)) || (rc = bld_os_begin(&b, reports)))
 		goto out;
 	json_array_foreach(reports, i, r) {
 		if (!json_is_object(r) || !*cal_json_str(r, "host")) {
 			rc = cal_error_set(CAL_EINVALID, "report %zu has no host", i);
 			goto out;
 		}
+		/* A cloud report (OpenStack) is no host: builder_openstack.c. */
+		if (strcmp(cal_json_str(r, "role"), "cloud") == 0)
+			continue;
 		if ((rc = bld_host(&b, r)))
 			goto out;
 	}
+	if ((rc = bld_os_finish(&b)))
+		goto out;
 	*out = b.objects;
 	b.objects = NULL;
 out:
@@ -915,6 +924,7 @@ out:
 	json_decref(b.link_index);
 	json_decref(b.networks);
 	json_decref(labels);
+	bld_os_end(&b);
 	free(b.nss);
 	return rc;
 }

@@ -48,7 +48,12 @@ static const char *ovs_port_network(struct bld *b, const json_t *port)
 	const char *seg = cal_json_str(oc, "segmentation_id");
 	char *end;
 	long long v;
+	json_t *known = json_object_get(b->objects, cal_json_str(oc, "net_uuid"));
 
+	/* Neutron's network itself, when the cloud report has it (flat
+	 * networks have no segment to go by). */
+	if (known && strcmp(cal_json_str(known, CAL_F_TYPE), "network") == 0)
+		return cal_json_str(known, CAL_F_ID);
 	if (!*type || !*seg)
 		return NULL;
 	v = strtoll(seg, &end, 10);

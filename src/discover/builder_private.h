@@ -22,6 +22,8 @@ struct bld_ns {
 	json_t *owner;        /* the vservice or instance object (borrowed), or NULL */
 };
 
+struct bld_os;
+
 struct bld {
 	const char *env;
 	json_t *objects;      /* id -> document (the output) */
@@ -31,6 +33,7 @@ struct bld {
 	json_t *ns_index;     /* "machine|key" -> index into nss */
 	json_t *link_index;   /* "machine|key|ifindex" -> link entry (borrowed) */
 	json_t *networks;     /* "vxlan:<vni>" -> network id */
+	struct bld_os *os;    /* the cloud report's state (builder_openstack.c) */
 };
 
 struct bld_host {
@@ -76,5 +79,18 @@ json_t *bld_libvirt_instance_for_ns(struct bld *b, struct bld_host *h, struct bl
 int bld_libvirt_objects(struct bld *b, struct bld_host *h);
 /* Applies libvirt's facts to a kernel vnic whose device is a domain target. */
 void bld_libvirt_enrich_vnic(struct bld *b, struct bld_host *h, json_t *vnic, const char *dev);
+
+/* OpenStack (builder_openstack.c): regions, zones, projects and networks
+ * before the hosts (so that bld_network() answers with Neutron's UUIDs);
+ * a host's parent and its Nova servers while it is built; the rest and the
+ * joins with the data plane after all hosts.  All are no-ops without a
+ * cloud report. */
+int bld_os_begin(struct bld *b, const json_t *reports);
+void bld_os_host_parent(struct bld *b, struct bld_host *h);
+int bld_os_host_instances(struct bld *b, struct bld_host *h);
+/* The Nova server a container namespace stands for, or NULL. */
+json_t *bld_os_instance_for_ns(struct bld *b, struct bld_host *h, struct bld_ns *n);
+int bld_os_finish(struct bld *b);
+void bld_os_end(struct bld *b);
 
 #endif

@@ -63,6 +63,53 @@ int cal_libvirt_scan(json_t **out, const char *uri);
 int cal_libvirt_parse_domain_xml(json_t **out, const char *xml, size_t len);
 
 /* ------------------------------------------------------------------ */
+/* OpenStack source (openstack_*.c, docs/openstack.md)                 */
+/* ------------------------------------------------------------------ */
+
+/* The "host" of the cloud report: not a valid host name, so it never
+ * collides with one. */
+#define CAL_OS_CLOUD_HOST "@cloud"
+
+/* Lists Keystone, Nova and Neutron with the environment's "openstack"
+ * configuration and fills *out with the "openstack" section of the cloud
+ * report.  CAL_EAUTH (credentials refused), CAL_EIO (unreachable, a list
+ * failed), CAL_ENOTFOUND (a service missing from the catalog); the message
+ * names the endpoint.  *out_requests (may be NULL) gets the number of HTTP
+ * requests made. */
+int cal_openstack_scan(json_t **out, const json_t *os_config, unsigned long *out_requests);
+
+/* The cloud report of an environment with an "openstack" key (role
+ * "cloud", host CAL_OS_CLOUD_HOST, one source "openstack" whose failure is
+ * recorded in it).  NULL only when out of memory. */
+json_t *cal_openstack_cloud_report(const json_t *config, const char *machine, const char *when);
+
+/* The mechanism drivers (from the agents: OVS, LXB, SRIOV, OVN...) and
+ * type drivers (from the networks) of the cloud: {"mechanism_drivers": [],
+ * "type_drivers": []}.  Two list calls. */
+int cal_openstack_detect(json_t **out, const json_t *os_config);
+
+/* Checks an "openstack" configuration (no secrets inside; see
+ * docs/openstack.md). */
+int cal_openstack_config_check(const json_t *os);
+
+/* Reads an "openstack" configuration from clouds.yaml (`cloud` in it) or,
+ * when clouds_yaml is NULL and from_env, from the OS_* variables of envp.
+ * The secret goes to *out_secret ({"password"} or
+ * {"application_credential_secret"}; free with cal_openstack_secret_free). */
+int cal_openstack_config_import(json_t **out, json_t **out_secret, const char *clouds_yaml,
+				const char *cloud, bool from_env, char *const *envp);
+/* Writes the secret to `path` (0600, its directory 0700, atomically). */
+int cal_openstack_secret_save(const char *path, const json_t *secret);
+void cal_openstack_secret_free(json_t *secret);
+
+/* Tries every target of an environment (Keystone and each service of its
+ * catalog, each host's namespace, OVSDB and libvirt) and returns one entry
+ * per target: {"target", "host"?, "address", "status": "ok"|"error"|
+ * "skipped", "detail"|"error", "duration_ms"}.  Returns 0 when the tests
+ * ran (look at the entries). */
+int cal_env_test(json_t **out, const json_t *config);
+
+/* ------------------------------------------------------------------ */
 /* Environments and scans (scan.c, env_config.c)                       */
 /* ------------------------------------------------------------------ */
 
@@ -101,5 +148,20 @@ int cal_build_objects(json_t **out, const char *env, const json_t *reports,
 /* Derives every link from `objects` (id -> document, as built, plus any
  * kept from sources that failed).  *out maps link id -> link document. */
 int cal_link_objects(json_t **out, const char *env, const json_t *objects);
+
+
+/* ------------------------------------------------------------------ */
+/* Reachability probes (probe.c), for connection tests                 */
+/* ------------------------------------------------------------------ */
+
+/* 0 when /run/netns/NAME is a mounted namespace ("" is the machine's
+ * own); CAL_ENOTFOUND otherwise. */
+int cal_netns_probe(const char *name);
+/* 0 when the OVSDB server at `remote` answers list_dbs within timeout_ms;
+ * *out_dbs (may be NULL) gets the database names.  CAL_EIO, CAL_ETIMEOUT,
+ * CAL_EPROTO as cal_ovs_scan(). */
+int cal_ovs_probe(json_t **out_dbs, const char *remote, int timeout_ms);
+/* 0 when the libvirt URI opens read-only; CAL_EIO with libvirt's reason. */
+int cal_libvirt_probe(const char *uri);
 
 #endif

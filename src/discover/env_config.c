@@ -173,6 +173,9 @@ int cal_env_config_check(json_t *config)
 			}
 		}
 	}
+	if (json_object_get(config, "openstack") &&
+	    (rc = cal_openstack_config_check(json_object_get(config, "openstack"))))
+		goto out;
 	rc = 0;
 out:
 	json_decref(names);

@@ -372,6 +372,18 @@ int cal_scan_collect(json_t **out, const json_t *config,
 		if (strcmp(role, "host") == 0)
 			scan_host_sources(report, member, progress);
 	}
+	/* The cloud's own APIs: one cloud report (docs/openstack.md). */
+	if (json_object_get(config, "openstack")) {
+		json_t *cloud;
+
+		scan_step(progress, "openstack", 0, 1);
+		cloud = cal_openstack_cloud_report(config, machine, when);
+		if (!cloud) {
+			rc = cal_error_set(CAL_ENOMEM, "out of memory");
+			goto fail;
+		}
+		json_array_append_new(reports, cloud);
+	}
 	rc = 0;
 	*out = reports;
 	reports = NULL;

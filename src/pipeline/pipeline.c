@@ -22,6 +22,8 @@ static const char *pl_section_of(const char *source)
 		return "ovs";
 	if (strcmp(source, "libvirt") == 0)
 		return "libvirt";
+	if (strcmp(source, "openstack") == 0)
+		return "openstack";
 	return NULL;
 }
 
