@@ -143,7 +143,7 @@ struct cm_ctx {
 	struct st_map ids;      /* live id -> index in `live` */
 	struct cm_live *live;
 	size_t nlive;
-	struct st_map pairs;    /* "host\x1fsource" -> index */
+	struct st_map pairs;    /* "host\0source" -> index */
 	bool *answered;         /* per pair */
 	size_t nanswered;
 	struct cm_group *groups; /* per pair */
@@ -204,7 +204,7 @@ static int cm_pair(struct cm_ctx *x, uint32_t *out, const char *host, const char
 		x->keycap = n + 1;
 	}
 	memcpy(x->keybuf, host, lh);
-	x->keybuf[lh] = '\x1f';
+	x->keybuf[lh] = '\0'; /* cannot be part of either C string */
 	memcpy(x->keybuf + lh + 1, source, ls);
 	x->keybuf[n] = '\0';
 	return st_map_add(&x->pairs, out, x->keybuf, n, NULL);
@@ -683,20 +683,15 @@ static int cm_chunk(struct cm_ctx *x, const struct cm_kind *k, struct cm_helpers
 	return rc;
 }
 
-/* "host\x1fsource" of a pair, split in place into a copy. */
+/* The host (a copy) and source (in the map's key) of a pair. */
 static int cm_pair_names(struct cm_ctx *x, uint32_t pair, char **host, const char **source)
 {
-	char *sep;
+	const char *key = st_map_key(&x->pairs, pair);
 
-	*host = strdup(st_map_key(&x->pairs, pair));
+	*source = key + strlen(key) + 1;
+	*host = strdup(key);
 	if (!*host)
 		return cal_error_set(CAL_ENOMEM, "out of memory");
-	sep = strchr(*host, '\x1f');
-	*source = "";
-	if (sep) {
-		*sep = '\0';
-		*source = sep + 1;
-	}
 	return 0;
 }
 

@@ -51,7 +51,7 @@ static void inv_vol_fini(struct inv_vol *v)
 	st_map_fini(&v->pairs);
 }
 
-/* "host\x1fsource" into v->key ("" for links' source). */
+/* "host\0source" into v->key ("" for links' source). */
 static int inv_vol_key(struct inv_vol *v, size_t *n, const char *host, const char *source)
 {
 	size_t lh, ls;
@@ -70,7 +70,7 @@ static int inv_vol_key(struct inv_vol *v, size_t *n, const char *host, const cha
 		v->keycap = *n + 1;
 	}
 	memcpy(v->key, host, lh);
-	v->key[lh] = '\x1f';
+	v->key[lh] = '\0';
 	memcpy(v->key + lh + 1, source, ls);
 	v->key[*n] = '\0';
 	return 0;
@@ -144,13 +144,9 @@ static int inv_vol_load(struct inv_vol *v)
 		return rc < 0 ? rc : 0;
 	}
 	for (size_t i = 0; i < v->pairs.n && rc == 0; i++) {
-		char *host = strdup(st_map_key(&v->pairs, (uint32_t)i));
-		char *source = host ? strchr(host, '\x1f') : NULL;
+		const char *host = st_map_key(&v->pairs, (uint32_t)i);
+		const char *source = host + strlen(host) + 1;
 
-		if (!host)
-			return cal_error_set(CAL_ENOMEM, "out of memory");
-		if (source)
-			*source++ = '\0';
 		rc = db_prepare(v->st->db, &s, v->links
 				? "SELECT host, '', doc FROM link_volatile WHERE env = ? AND "
 				  "host = ?"
@@ -161,12 +157,11 @@ static int inv_vol_load(struct inv_vol *v)
 		if (rc == 0)
 			rc = db_bind_text(s, 2, host);
 		if (rc == 0 && !v->links)
-			rc = db_bind_text(s, 3, source ? source : "");
+			rc = db_bind_text(s, 3, source);
 		while (rc == 0 && (rc = db_step(s)) == DB_ROW)
 			rc = inv_vol_keep(v, db_col_text(s, 0), db_col_text(s, 1),
 					  db_col_text(s, 2));
 		db_reset(s);
-		free(host);
 		rc = rc < 0 ? rc : 0;
 	}
 	return rc;

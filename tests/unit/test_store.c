@@ -747,6 +747,25 @@ static void test_volatile_many_groups(void **state)
 	json_decref(arr);
 	json_decref(objs);
 	json_decref(links);
+
+	/* Host and source names may hold any character. */
+	objs = json_object();
+	put(objs, mk_obj("e2", CAL_T_HOST, "odd", "odd", "a\x1f" "b", "c\x1f" "d", NULL));
+	json_object_set_new(json_object_get(objs, "odd"), CAL_F_LAST_SCANNED, json_string("t"));
+	put(objs, mk_obj("e2", CAL_T_HOST, "odd2", "odd2", "a", "b\x1f" "c\x1f" "d", NULL));
+	json_object_set_new(json_object_get(objs, "odd2"), CAL_F_LAST_SCANNED, json_string("u"));
+	assert_int_equal(commit(st, &s, "e2", T0, objs, NULL, NULL, false), 0);
+	assert_int_equal(s.volatile_written, 2);
+	assert_int_equal(commit(st, &s, "e2", T0 + 1, objs, NULL, NULL, false), 0);
+	assert_int_equal(s.volatile_written, 0);
+	q.env = "e2";
+	q.host = NULL;
+	assert_int_equal(cal_store_objects(st, &arr, &q), 0);
+	assert_int_equal(json_array_size(arr), 2);
+	assert_true(json_equal(json_array_get(arr, 0), json_object_get(objs, "odd")));
+	assert_true(json_equal(json_array_get(arr, 1), json_object_get(objs, "odd2")));
+	json_decref(arr);
+	json_decref(objs);
 }
 
 static void test_commit_clear(void **state)
