@@ -1,0 +1,161 @@
+// layout.ts - the clique drawn the way operators read it: top to bottom
+// from the focal point to the wire.  Inside each host box the objects sit
+// in rows by type (instances and services, vnics, bridges, virtual
+// switch, tunnel endpoints, NICs), ordered to keep links short; boxes are
+// laid side by side in a grid; networks and switches form the band below.
+// Linear in the size of the clique (a 500-node clique lays out in a few
+// milliseconds), deterministic, pure: positions only, unit-tested.
+
+import type { GraphModel, GNode } from './elements';
+
+export interface Pos { x: number; y: number }
+
+export interface LayoutOpts {
+	dx?: number;   /* horizontal distance between nodes */
+	dy?: number;   /* vertical distance between rows */
+	wrap?: number; /* nodes per line before a row wraps */
+	gap?: number;  /* space between boxes */
+}
+
+/** Row of each type inside a host box. */
+const HOST_RANK: Record<string, number> = {
+	instance: 0, vservice: 0, network_agent: 0,
+	vnic: 1, port: 1,
+	vconnector: 2,
+	vedge: 3,
+	otep: 4,
+	host_pnic: 5,
+	host: 6,
+};
+const SWITCH_RANK: Record<string, number> = { switch_pnic: 0, switch: 1 };
+
+export function rankOf(n: GNode, kind: 'host' | 'switch'): number {
+	const t = kind === 'switch' ? SWITCH_RANK : HOST_RANK;
+	return t[n.type] ?? (kind === 'switch' ? 2 : 3);
+}
+
+function byLabel(a: GNode, b: GNode): number {
+	if (a.focal !== b.focal)
+		return a.focal ? -1 : 1;
+	return a.label < b.label ? -1 : a.label > b.label ? 1 : (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** Orders rows to shorten links: rows sorted by label first, then each row
+ * by the mean position of its neighbours in the row above (a down
+ * sweep) and then below (an up sweep). */
+export function orderRows(rows: GNode[][], adj: Map<string, string[]>): GNode[][] {
+	const out = rows.map((r) => [...r].sort(byLabel));
+	const index = new Map<string, number>();
+	const reindex = (r: GNode[]) => r.forEach((n, i) => index.set(n.id, i / Math.max(1, r.length - 1)));
+	out.forEach(reindex);
+	const sweep = (r: number, ref: number) => {
+		const refIds = new Set(out[ref].map((n) => n.id));
+		const key = new Map<string, number>();
+		out[r].forEach((n, i) => {
+			const ns = (adj.get(n.id) ?? []).filter((m) => refIds.has(m));
+			key.set(n.id, ns.length ? ns.reduce((s, m) => s + index.get(m)!, 0) / ns.length
+				: i / Math.max(1, out[r].length - 1));
+		});
+		out[r].sort((a, b) => (key.get(a.id)! - key.get(b.id)!) || byLabel(a, b));
+		reindex(out[r]);
+	};
+	for (let r = 1; r < out.length; r++)
+		if (out[r].length && out[r - 1].length)
+			sweep(r, r - 1);
+	for (let r = out.length - 2; r >= 0; r--)
+		if (out[r].length && out[r + 1].length)
+			sweep(r, r + 1);
+	return out;
+}
+
+interface Block { id: string; w: number; h: number; place: (x0: number, y0: number) => void }
+
+/** Positions of every node (boxes are sized by their members). */
+export function layeredLayout(g: GraphModel, opts: LayoutOpts = {}): Map<string, Pos> {
+	const dx = opts.dx ?? 110, dy = opts.dy ?? 95, wrap = opts.wrap ?? 10, gap = opts.gap ?? 70;
+	const pos = new Map<string, Pos>();
+	const adj = new Map<string, string[]>();
+	for (const e of g.edges) {
+		(adj.get(e.source) ?? adj.set(e.source, []).get(e.source)!).push(e.target);
+		(adj.get(e.target) ?? adj.set(e.target, []).get(e.target)!).push(e.source);
+	}
+	const byId = new Map(g.nodes.map((n) => [n.id, n]));
+
+	// A box's rows: one per rank, long rows wrapped into lines.
+	const blockOf = (id: string, members: GNode[], kind: 'host' | 'switch'): Block => {
+		const nr = Math.max(0, ...members.map((n) => rankOf(n, kind))) + 1;
+		const rows: GNode[][] = Array.from({ length: nr }, () => []);
+		for (const n of members)
+			rows[rankOf(n, kind)].push(n);
+		const ordered = orderRows(rows.filter((r) => r.length), adj);
+		const lines: GNode[][] = [];
+		for (const r of ordered)
+			for (let i = 0; i < r.length; i += wrap)
+				lines.push(r.slice(i, i + wrap));
+		const cols = Math.max(1, ...lines.map((l) => l.length));
+		return {
+			id,
+			w: cols * dx,
+			h: lines.length * dy,
+			place: (x0, y0) => lines.forEach((l, li) => {
+				const off = ((cols - l.length) * dx) / 2;
+				l.forEach((n, i) => pos.set(n.id, { x: x0 + off + i * dx + dx / 2, y: y0 + li * dy + dy / 2 }));
+			}),
+		};
+	};
+
+	const focalBox = byId.get(g.focal)?.parent ?? null;
+	const hostBoxes = g.boxes.filter((b) => b.kind === 'host')
+		.sort((a, b) => (a.id === focalBox ? -1 : b.id === focalBox ? 1 : a.label.localeCompare(b.label)));
+	const blocks = hostBoxes.map((b) => blockOf(b.id, b.members.map((m) => byId.get(m)!).filter(Boolean), 'host'));
+
+	// Host boxes in a grid about twice as wide as it is high.
+	const area = blocks.reduce((s, b) => s + (b.w + gap) * (b.h + gap), 0);
+	const maxW = Math.max(Math.sqrt(area * 2), ...blocks.map((b) => b.w));
+	let x = 0, y = 0, lineH = 0, width = 0;
+	for (const b of blocks) {
+		if (x > 0 && x + b.w > maxW) {
+			x = 0;
+			y += lineH + gap;
+			lineH = 0;
+		}
+		b.place(x, y);
+		x += b.w + gap;
+		lineH = Math.max(lineH, b.h);
+		width = Math.max(width, x - gap);
+	}
+	const bandY = blocks.length ? y + lineH + gap : 0;
+
+	// The band below: networks (and other unboxed objects) under the
+	// NICs that carry them, then each switch box.
+	const free = g.nodes.filter((n) => !n.parent);
+	const key = (n: GNode) => {
+		const xs = (adj.get(n.id) ?? []).map((m) => pos.get(m)?.x).filter((v): v is number => v !== undefined);
+		return xs.length ? xs.reduce((s, v) => s + v, 0) / xs.length : Number.MAX_SAFE_INTEGER;
+	};
+	const freeSorted = [...free].sort((a, b) => (key(a) - key(b)) || byLabel(a, b));
+	const bandBlocks: Block[] = [];
+	for (let i = 0; i < freeSorted.length; i += wrap * 2) {
+		const l = freeSorted.slice(i, i + wrap * 2);
+		bandBlocks.push({
+			id: `free${i}`, w: l.length * dx, h: dy,
+			place: (x0, y0) => l.forEach((n, k) => pos.set(n.id, { x: x0 + k * dx + dx / 2, y: y0 + dy / 2 })),
+		});
+	}
+	for (const b of g.boxes.filter((b) => b.kind === 'switch').sort((a, b) => a.label.localeCompare(b.label)))
+		bandBlocks.push(blockOf(b.id, b.members.map((m) => byId.get(m)!).filter(Boolean), 'switch'));
+	const bandW = bandBlocks.reduce((s, b) => s + b.w, 0) + gap * Math.max(0, bandBlocks.length - 1);
+	let bx = Math.max(0, (width - bandW) / 2), by = bandY, bandLineH = 0;
+	const bandMax = Math.max(width, maxW);
+	for (const b of bandBlocks) {
+		if (bx > 0 && bx + b.w > bandMax + dx) {
+			bx = 0;
+			by += bandLineH + gap;
+			bandLineH = 0;
+		}
+		b.place(bx, by);
+		bx += b.w + gap;
+		bandLineH = Math.max(bandLineH, b.h);
+	}
+	return pos;
+}
