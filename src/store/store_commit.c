@@ -71,7 +71,7 @@ static const struct cm_kind cm_objects = {
 		       "source, name, parent_id, id_path, doc) VALUES ",
 	.insert_row = "(?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?)",
 	.close_head = "UPDATE objects SET valid_to = ? WHERE env = ? AND valid_to IS NULL "
-		      "AND valid_from < ? AND id IN (",
+		      "AND id IN (",
 	.vol_head = "INSERT INTO object_volatile (env, host, source, vhash, doc) VALUES ",
 	.vol_row = "(?, ?, ?, ?, ?)",
 	.vol_tail = " ON CONFLICT (env, host, source) DO UPDATE SET vhash = excluded.vhash, "
@@ -92,7 +92,7 @@ static const struct cm_kind cm_links = {
 		       "source_id, target_id, host, doc) VALUES ",
 	.insert_row = "(?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)",
 	.close_head = "UPDATE links SET valid_to = ? WHERE env = ? AND valid_to IS NULL "
-		      "AND valid_from < ? AND id IN (",
+		      "AND id IN (",
 	.vol_head = "INSERT INTO link_volatile (env, host, vhash, doc) VALUES ",
 	.vol_row = "(?, ?, ?, ?)",
 	.vol_tail = " ON CONFLICT (env, host) DO UPDATE SET vhash = excluded.vhash, "
@@ -376,20 +376,21 @@ static int cm_batches(struct cm_ctx *x, const struct cm_kind *k)
 {
 	int rc;
 
-	rc = db_batch_new(&x->close, x->st->db, k->close_head, "?", ", ", ")", 3, 1);
+	rc = db_batch_new(&x->close, x->st->db, k->close_head, "?", ", ", ")", 2, 1);
 	if (rc == 0)
 		rc = db_batch_new(&x->ins, x->st->db, k->insert_head, k->insert_row, ", ", "", 0,
 				  5 + k->nfields);
 	if (rc)
 		return rc;
 	/* The live revision must end before its successor starts: the
-	 * unique index on live ids would refuse the pair. */
+	 * unique index on live ids would refuse the pair, and the close
+	 * (valid_to IS NULL) would take the new revision too.  No time
+	 * condition in the close either: PostgreSQL's planner would pick the
+	 * valid_from index for it and scan every revision. */
 	db_batch_set_before(x->ins, x->close);
 	rc = db_batch_fixed_int64(x->close, 1, x->ts);
 	if (rc == 0)
 		rc = db_batch_fixed_text(x->close, 2, x->c->env);
-	if (rc == 0)
-		rc = db_batch_fixed_int64(x->close, 3, x->ts);
 	return rc;
 }
 
