@@ -106,6 +106,28 @@ const struct cli_command cli_commands[] = {
 	  "HTML is one self-contained file (inline CSS, clique graphs as SVG drawn by\n"
 	  "Graphviz), fit to mail.  A and B as for `calipso diff`; REF is live, a\n"
 	  "snapshot name or a time.  Reports are kept and listed by `report list`.\n" },
+	{ "serve", cmd_serve, "the REST API, web UI, scan queue and scheduler",
+	  "usage: calipso serve [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
+	  "                     [--ui-dir DIR] [--access-log FILE|-|off] [--threads N]\n"
+	  "                     [--scan-workers N] [--max-connections N] [--timeout S]\n"
+	  "                     [--max-body BYTES] [--token-ttl S] [--no-scheduler]\n"
+	  "                     [--clock-file FILE]\n\n"
+	  "Serves the API of docs/api.md on ADDR:PORT (default 127.0.0.1:8747; port 0\n"
+	  "picks a free one, printed on stdout), HTTPS with --tls-cert/--tls-key, and\n"
+	  "the web UI's files from --ui-dir (default: the installed ui, else ui/dist).\n"
+	  "Queued and scheduled scans run here.  On a store without users it creates\n"
+	  "the user \"admin\" and prints its password once.  --clock-file FILE (tests)\n"
+	  "makes schedules and token expiry follow the time written in FILE.\n"
+	  "SIGTERM/SIGINT: finishes the requests and scans in progress, then exits.\n" },
+	{ "user", cmd_user, "manage the REST API's users",
+	  "usage: calipso user add NAME [--role ROLE]... [--password-stdin] [--replace]\n"
+	  "       calipso user passwd NAME [--password-stdin]\n"
+	  "       calipso user roles NAME [ROLE]...\n"
+	  "       calipso user list\n"
+	  "       calipso user rm NAME\n\n"
+	  "ROLE is admin, view-env:ENV or edit-env:ENV (edit includes view).  The\n"
+	  "password is asked twice on a terminal, else read from the first line of\n"
+	  "stdin; never from the command line.  passwd revokes the user's tokens.\n" },
 	{ "version", cmd_version, "print the version", "usage: calipso version\n" },
 	{ NULL, NULL, NULL, NULL },
 };

@@ -117,6 +117,22 @@ out:
 	return rc;
 }
 
+/* Attributes set by external systems (PATCH /inventory) are not in any
+ * source's report: put them back on the rebuilt objects, so that a scan
+ * never wipes them (store_external.c). */
+static int pl_carry_external(cal_store *st, const char *env, json_t *objects)
+{
+	json_t *ext = NULL, *attrs, *obj;
+	const char *id;
+	int rc = cal_store_externals(st, &ext, env);
+
+	json_object_foreach(ext, id, attrs)
+		if ((obj = json_object_get(objects, id)) && json_object_set(obj, "external", attrs))
+			rc = cal_error_set(CAL_ENOMEM, "out of memory");
+	json_decref(ext);
+	return rc;
+}
+
 int cal_pipeline_commit_reports(cal_store *st, json_t *reports, const json_t *config, int64_t ts,
 				int64_t scan_id, bool clear, struct cal_commit_stats *stats,
 				json_t **out_sources)
@@ -130,6 +146,8 @@ int cal_pipeline_commit_reports(cal_store *st, json_t *reports, const json_t *co
 	if (rc)
 		goto out;
 	rc = cal_build_objects(&objects, env, reports, config);
+	if (rc == 0)
+		rc = pl_carry_external(st, env, objects);
 	if (rc)
 		goto out;
 	/* The reports are no longer needed: release them before the links and

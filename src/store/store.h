@@ -359,4 +359,119 @@ int cal_store_report_get(cal_store *st, json_t **out, char **content, size_t *le
 int cal_store_report_list(cal_store *st, json_t **out, const char *env);
 int cal_store_report_remove(cal_store *st, int64_t id);
 
+
+/* ------------------------------------------------------------------ */
+/* Server tables (src/server): users and tokens, messages, schedules,  */
+/* connection tests, the scan queue, externally managed attributes     */
+/* ------------------------------------------------------------------ */
+
+/* Users (store_auth.c).  `password_hash` is libsodium's Argon2id string,
+ * never a password; `roles` a JSON array of strings ("admin",
+ * "view-env:NAME", "edit-env:NAME").  CAL_EEXISTS when `replace` is false
+ * and the user exists. */
+int cal_store_user_put(cal_store *st, const char *name, const char *password_hash,
+		       const json_t *roles, bool replace);
+/* {"name", "roles", "created", "updated"} (+ "password_hash" when asked);
+ * CAL_ENOTFOUND names the user. */
+int cal_store_user_get(cal_store *st, json_t **out, const char *name, bool with_hash);
+/* Every user, by name, without hashes. */
+int cal_store_user_list(cal_store *st, json_t **out);
+int cal_store_user_count(cal_store *st, int64_t *out);
+/* Removes the user and its tokens; CAL_ENOTFOUND when unknown. */
+int cal_store_user_remove(cal_store *st, const char *name);
+
+/* Tokens are stored by the hash of the token (hex), never the token. */
+int cal_store_token_put(cal_store *st, const char *token_hash, const char *user,
+			const char *method, int64_t issued, int64_t expires);
+/* {"user", "method", "issued", "expires", "revoked" (0 = not), "roles"}
+ * with times in microseconds; CAL_ENOTFOUND for an unknown token or one
+ * whose user is gone. */
+int cal_store_token_get(cal_store *st, json_t **out, const char *token_hash);
+/* CAL_ENOTFOUND when unknown or already revoked. */
+int cal_store_token_revoke(cal_store *st, const char *token_hash, int64_t now);
+int cal_store_token_revoke_user(cal_store *st, const char *user, int64_t now);
+/* Deletes tokens that expired or were revoked before `before`. */
+int cal_store_token_purge(cal_store *st, int64_t before, int64_t *out_removed);
+
+/* Messages (store_messages.c): documents with "environment", "level",
+ * "source_system" (required), "related_object", "related_object_type",
+ * "display_context", "message", "timestamp" (optional, default now),
+ * "origin_id", "origin_type". */
+int cal_store_message_add(cal_store *st, int64_t *out_id, const json_t *msg);
+
+struct cal_message_query {
+	const char *env;          /* NULL: every environment */
+	int64_t id;               /* > 0: that message */
+	const char *source_system, *level, *related_object, *related_object_type;
+	int64_t start, end;       /* > 0: timestamp bounds, inclusive */
+	int limit, offset;        /* limit <= 0: 1000 */
+};
+/* Newest first, each with its "id" and "viewed". */
+int cal_store_messages(cal_store *st, json_t **out, const struct cal_message_query *q);
+int cal_store_message_get(cal_store *st, json_t **out, int64_t id);
+int cal_store_message_set_viewed(cal_store *st, int64_t id, bool viewed);
+/* {"levels": {level: n}, "environments": {env: n}}; env NULL = all. */
+int cal_store_message_counts(cal_store *st, json_t **out, const char *env);
+
+/* Schedules (store_schedules.c): {"environment", "kind" ("scan"),
+ * "freq" (or null), "cron", "timezone", "request" (object), "enabled",
+ * "next_run_us"}; read back with "id", times as text, "next_run_us",
+ * "last_run", "last_scan_id", "runs". */
+int cal_store_schedule_create(cal_store *st, int64_t *out_id, const json_t *schedule);
+/* Replaces freq, cron, timezone, request, enabled and next_run_us. */
+int cal_store_schedule_update(cal_store *st, int64_t id, const json_t *schedule);
+int cal_store_schedule_get(cal_store *st, json_t **out, int64_t id);
+
+struct cal_schedule_query {
+	const char *env, *kind, *freq; /* NULL: any */
+	int limit, offset;             /* limit <= 0: 1000 */
+};
+int cal_store_schedule_list(cal_store *st, json_t **out, const struct cal_schedule_query *q);
+int cal_store_schedule_remove(cal_store *st, int64_t id);
+/* Enabled schedules whose next run is at or before `now`, soonest first. */
+int cal_store_schedule_due(cal_store *st, json_t **out, int64_t now);
+/* Records a run if next_run still equals `expected_next` (*out_claimed
+ * tells): last_run = ran_at, next_run = next_run (< 0: none), runs + 1. */
+int cal_store_schedule_claim(cal_store *st, bool *out_claimed, int64_t id, int64_t expected_next,
+			     int64_t ran_at, int64_t next_run);
+int cal_store_schedule_set_scan(cal_store *st, int64_t id, int64_t scan_id);
+
+/* Connection tests (store_conntests.c): status "pending" until finished
+ * with its result. */
+int cal_store_conntest_create(cal_store *st, int64_t *out_id, const char *env,
+			      const json_t *request);
+int cal_store_conntest_finish(cal_store *st, int64_t id, const char *status,
+			      const json_t *result);
+/* {"id", "environment", "status", "request", "result", "submit_timestamp",
+ * "response_timestamp"}, newest first; env NULL, id <= 0, status NULL
+ * select all. */
+int cal_store_conntests(cal_store *st, json_t **out, const char *env, int64_t id,
+			const char *status, int limit, int offset);
+
+/* The scan queue (store_scanqueue.c).  Moves the oldest pending scan of an
+ * environment that has no running scan to "running" and returns its record
+ * (*out NULL when there is none). */
+int cal_store_scan_claim(cal_store *st, json_t **out);
+
+struct cal_scan_query {
+	const char *env;         /* NULL: all */
+	int64_t id;              /* > 0: that scan */
+	const char *status;      /* NULL: any */
+	const char *base_object; /* request.object_id */
+	int limit, offset;       /* limit <= 0: 1000 */
+};
+/* Scan records (cal_store_scan_get's shape), newest first. */
+int cal_store_scans_find(cal_store *st, json_t **out, const struct cal_scan_query *q);
+
+/* Externally managed attributes (store_external.c).  Merges `patch` (a
+ * JSON object; a null value removes that attribute) into the object's
+ * external attributes, stores them where scans never write, and writes a
+ * new revision of the object carrying them under "external".  *out (may
+ * be NULL) gets the live object.  CAL_ENOTFOUND for an unknown object. */
+int cal_store_object_set_external(cal_store *st, json_t **out, const char *env, const char *id,
+				  const json_t *patch, const char *by);
+/* {id: external attributes} of the environment, for the pipeline to carry
+ * onto rebuilt objects. */
+int cal_store_externals(cal_store *st, json_t **out, const char *env);
+
 #endif

@@ -19,6 +19,19 @@ struct cal_store {
 int st_schema_migrate(cal_store *st);
 
 /* DDL of migrations written in other files (store_schema.c lists them). */
+extern const char st_ddl_auth[];      /* store_auth.c */
+extern const char st_ddl_messages[];  /* store_messages.c */
+extern const char st_ddl_schedules[]; /* store_schedules.c */
+extern const char st_ddl_conntests[]; /* store_conntests.c */
+extern const char st_ddl_external[];  /* store_external.c */
+
+/* store_bind.c: binds parameters from a format ('t' text or NULL, 'i'
+ * int64_t, 'I' int64_t or NULL when < 0), for the server's tables. */
+int st_bind_fmt(db_stmt *s, const char *fmt, ...);
+/* Prepares, binds, runs to the end; *changes (may be NULL) = rows changed. */
+int st_exec(cal_store *st, int64_t *changes, const char *sql, const char *fmt, ...);
+/* Same for an INSERT ... RETURNING id. */
+int st_insert_returning(cal_store *st, int64_t *out_id, const char *sql, const char *fmt, ...);
 extern const char st_ddl_cliques[]; /* store_cliques.c */
 extern const char st_ddl_search[];  /* store_search.c */
 extern const char st_ddl_snapshots[]; /* store_snapshots.c */

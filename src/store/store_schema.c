@@ -195,6 +195,11 @@ static const struct {
 	{ "snapshots", st_ddl_snapshots },
 	{ "designs", st_ddl_designs },
 	{ "reports", st_ddl_reports },
+	{ "auth", st_ddl_auth },
+	{ "messages", st_ddl_messages },
+	{ "schedules", st_ddl_schedules },
+	{ "connection_tests", st_ddl_conntests },
+	{ "external_attributes", st_ddl_external },
 };
 
 #define ST_SCHEMA_VERSION ((int)(sizeof(sc_migrations) / sizeof(sc_migrations[0])))

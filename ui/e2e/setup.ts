@@ -2,6 +2,7 @@
 // stack once (stack.ts) for every test file, hands its address and users
 // to them, and stops it at the end whatever happened.
 
+import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { Stack, type StackInfo } from './stack';
 

@@ -126,35 +126,47 @@ export function layeredLayout(g: GraphModel, opts: LayoutOpts = {}): Map<string,
 	}
 	const bandY = blocks.length ? y + lineH + gap : 0;
 
-	// The band below: networks (and other unboxed objects) under the
-	// NICs that carry them, then each switch box.
+	// The band below: networks (and other unboxed objects), then each
+	// switch box, each placed under the objects it links to when there
+	// is room, left to right without overlap.
 	const free = g.nodes.filter((n) => !n.parent);
-	const key = (n: GNode) => {
-		const xs = (adj.get(n.id) ?? []).map((m) => pos.get(m)?.x).filter((v): v is number => v !== undefined);
-		return xs.length ? xs.reduce((s, v) => s + v, 0) / xs.length : Number.MAX_SAFE_INTEGER;
+	const wantX = (ids: string[]) => {
+		const xs = ids.flatMap((id) => adj.get(id) ?? []).map((m) => pos.get(m)?.x)
+			.filter((v): v is number => v !== undefined);
+		return xs.length ? xs.reduce((s, v) => s + v, 0) / xs.length : null;
 	};
-	const freeSorted = [...free].sort((a, b) => (key(a) - key(b)) || byLabel(a, b));
-	const bandBlocks: Block[] = [];
-	for (let i = 0; i < freeSorted.length; i += wrap * 2) {
-		const l = freeSorted.slice(i, i + wrap * 2);
+	const bandBlocks: (Block & { want: number | null; key: string })[] = [];
+	for (const n of free)
 		bandBlocks.push({
-			id: `free${i}`, w: l.length * dx, h: dy,
-			place: (x0, y0) => l.forEach((n, k) => pos.set(n.id, { x: x0 + k * dx + dx / 2, y: y0 + dy / 2 })),
+			id: n.id, w: dx, h: dy, want: wantX([n.id]), key: n.label,
+			place: (x0, y0) => pos.set(n.id, { x: x0 + dx / 2, y: y0 + dy / 2 }),
 		});
+	for (const b of g.boxes.filter((b) => b.kind === 'switch')) {
+		const members = b.members.map((m) => byId.get(m)!).filter(Boolean);
+		bandBlocks.push({ ...blockOf(b.id, members, 'switch'), want: wantX(b.members), key: b.label });
 	}
-	for (const b of g.boxes.filter((b) => b.kind === 'switch').sort((a, b) => a.label.localeCompare(b.label)))
-		bandBlocks.push(blockOf(b.id, b.members.map((m) => byId.get(m)!).filter(Boolean), 'switch'));
-	const bandW = bandBlocks.reduce((s, b) => s + b.w, 0) + gap * Math.max(0, bandBlocks.length - 1);
-	let bx = Math.max(0, (width - bandW) / 2), by = bandY, bandLineH = 0;
-	const bandMax = Math.max(width, maxW);
+	// Networks in a row under their NICs, switch boxes in the row below.
+	const rowOf = (b: { id: string }) => (b.id.startsWith('box:') ? 1 : 0);
+	bandBlocks.sort((a, b) => (rowOf(a) - rowOf(b)) || ((a.want ?? Infinity) - (b.want ?? Infinity)) || a.key.localeCompare(b.key));
+	let bx = -Infinity, by = bandY, bandLineH = 0, row = 0;
+	const bandMax = Math.max(width, maxW, dx * wrap);
 	for (const b of bandBlocks) {
-		if (bx > 0 && bx + b.w > bandMax + dx) {
-			bx = 0;
-			by += bandLineH + gap;
+		if (rowOf(b) !== row && bandLineH > 0) {
+			by += bandLineH + gap / 2;
 			bandLineH = 0;
+			bx = -Infinity;
 		}
-		b.place(bx, by);
-		bx += b.w + gap;
+		row = rowOf(b);
+		let x0 = Math.max(bx, b.want === null ? -Infinity : b.want - b.w / 2);
+		if (x0 === -Infinity)
+			x0 = 0;
+		if (x0 + b.w > bandMax + dx && bx !== -Infinity) {
+			by += bandLineH + gap / 2;
+			bandLineH = 0;
+			x0 = 0;
+		}
+		b.place(x0, by);
+		bx = x0 + b.w + (row ? gap : 0);
 		bandLineH = Math.max(bandLineH, b.h);
 	}
 	return pos;

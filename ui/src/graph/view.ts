@@ -74,8 +74,9 @@ function styles(): StylesheetJson {
 			selector: 'edge',
 			style: {
 				width: 1.6, 'line-color': 'data(color)', 'curve-style': 'straight',
-				label: 'data(label)', 'font-size': 8, color: '#52606d', 'text-rotation': 'autorotate',
-				'text-background-color': '#ffffff', 'text-background-opacity': 0.85, 'text-background-padding': '1px',
+				label: 'data(label)', 'font-size': 8, color: '#52606d',
+				'text-background-color': '#ffffff', 'text-background-opacity': 0.9, 'text-background-padding': '1px',
+				'text-background-shape': 'roundrectangle',
 				'min-zoomed-font-size': 7,
 			},
 		},
@@ -103,6 +104,8 @@ export class CliqueGraph {
 	private readonly cb: GraphCallbacks;
 	private readonly byId: Map<string, GNode>;
 	private readonly boxes: Map<string, GBox>;
+	private readonly resizeObs: ResizeObserver;
+	private userMoved = false;
 
 	constructor(container: HTMLElement, model: GraphModel, cb: GraphCallbacks = {},
 		opts: { collapsed?: Iterable<string>; onFirstRender?: (t: GraphTimings) => void } = {}) {
@@ -125,7 +128,6 @@ export class CliqueGraph {
 			layout: { name: 'preset', fit: true, padding: 30 },
 			minZoom: 0.05,
 			maxZoom: 4,
-			wheelSensitivity: 0.3,
 			boxSelectionEnabled: false,
 			textureOnViewport: model.nodes.length > 300,
 			hideEdgesOnViewport: model.nodes.length > 800,
@@ -135,6 +137,18 @@ export class CliqueGraph {
 			this.timings.firstRenderMs = performance.now() - t0;
 			opts.onFirstRender?.(this.timings);
 		});
+		// The container gets its final size once the page around it is
+		// laid out (and again when the window changes): fit then.
+		let fitted = false;
+		this.resizeObs = new ResizeObserver(() => {
+			this.cy.resize();
+			if (!fitted || !this.userMoved) {
+				fitted = true;
+				this.fit();
+			}
+		});
+		this.resizeObs.observe(container);
+		this.cy.on('dragpan scrollzoom pinchzoom', () => { this.userMoved = true; });
 		this.card = document.createElement('div');
 		this.card.className = 'hovercard';
 		this.card.style.display = 'none';
@@ -285,12 +299,18 @@ export class CliqueGraph {
 	}
 
 	zoomBy(f: number): void {
+		this.userMoved = true;
 		const c = { x: this.cy.width() / 2, y: this.cy.height() / 2 };
 		this.cy.zoom({ level: this.cy.zoom() * f, renderedPosition: c });
 	}
 
+	/** Fits the graph in the window, no larger than 1.4 times its size. */
 	fit(): void {
 		this.cy.fit(undefined, 30);
+		if (this.cy.zoom() > 1.4) {
+			this.cy.zoom(1.4);
+			this.cy.center();
+		}
 	}
 
 	/** Lays the graph out again: 'layered' (default) or 'force' (fCoSE). */
@@ -362,6 +382,7 @@ export class CliqueGraph {
 	}
 
 	destroy(): void {
+		this.resizeObs.disconnect();
 		this.card.remove();
 		this.cy.destroy();
 	}

@@ -94,7 +94,7 @@ export function graphPage(ctx: ViewCtx, env: string, c: Clique, opts: GraphPageO
 		h('div.small', null, `${model.nodes.length} objects, ${model.edges.length} links, ${model.boxes.filter((b) => b.kind === 'host').length} hosts`),
 		c.clique_type ? h('div.small.muted', null, `clique type ${String(c.clique_type)}`) : null,
 		h('h2', null, 'Hosts'),
-		h('div', null, model.boxes.map((b) => {
+		h('div', null, [...model.boxes].sort((x, y) => (x.kind === y.kind ? x.label.localeCompare(y.label, undefined, { numeric: true }) : x.kind === 'host' ? -1 : 1)).map((b) => {
 			const cb = h('input', { type: 'checkbox', checked: !g.isCollapsed(b.id), 'data-box': b.id });
 			cb.addEventListener('change', () => g.toggleBox(b.id, !cb.checked));
 			return h('label', { style: { display: 'flex', gap: '6px', alignItems: 'center' } }, cb,
@@ -175,8 +175,12 @@ export async function cliqueView(ctx: ViewCtx): Promise<void> {
 	wait.remove();
 	const focal = c.nodes.find((n) => n.id === c.focal_point);
 	const health = level(c.health) ?? 'unknown';
-	const snapBtn = h('a', { href: href('change', env, undefined, { focal: id }), id: 'g-prechange' }, h('button', { type: 'button' }, 'Pre/post change'));
-	const atBox = h('input', { type: 'datetime-local', title: 'the clique as it was at this time', id: 'g-at' });
+	const navBtn = (label: string, title: string, to: string, bid: string) => {
+		const b = h('button', { type: 'button', title, id: bid }, label);
+		b.addEventListener('click', () => ctx.go(to));
+		return b;
+	};
+	const atBox = h('input', { type: 'datetime-local', title: 'the clique as it was at this time', id: 'g-at', style: { width: '190px' } });
 	atBox.addEventListener('change', () => {
 		if (atBox.value)
 			ctx.go(href('clique', env, id, { at: new Date(atBox.value).toISOString() }));
@@ -189,7 +193,11 @@ export async function cliqueView(ctx: ViewCtx): Promise<void> {
 					(c.name as string | undefined) ?? focal?.name ?? id, badge(health, `health ${c.health ?? 'unknown'}`),
 					at ? h('span.badge', null, `as of ${formatTime(at)}`) : null)),
 		],
-		extraTools: [h('a', { href: href('impact', env, id) }, h('button', { type: 'button' }, 'Impact')), snapBtn, atBox,
-			at ? h('a', { href: href('clique', env, id) }, h('button', { type: 'button' }, 'Live')) : null].filter(Boolean) as Node[],
+		extraTools: [
+			navBtn('Impact', 'what a change to this object affects', href('impact', env, id), 'g-impact'),
+			navBtn('Pre/post change', 'snapshot this clique before a change and compare', href('change', env, undefined, { focal: id }), 'g-prechange'),
+			atBox,
+			at ? navBtn('Live', 'the clique as it is now', href('clique', env, id), 'g-live') : null,
+		].filter(Boolean) as Node[],
 	}, fetchMs, t0);
 }

@@ -1,0 +1,111 @@
+/* probe.c - reachability of a discovery target without reading it: the
+ * REST API's connection tests (src/server/conntest.c) ask whether a
+ * namespace exists, whether an OVSDB server answers list_dbs, whether a
+ * libvirt URI opens.  Each call blocks up to its timeout; the server runs
+ * them on a worker thread.
+ */
+#include "discover/discover.h"
+#include "discover/ovsdb.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <libxml/globals.h>
+#include <libxml/xmlerror.h>
+#include <linux/magic.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#ifndef NSFS_MAGIC
+#define NSFS_MAGIC 0x6e736673
+#endif
+
+int cal_netns_probe(const char *name)
+{
+	char path[300];
+	struct statfs sf;
+	int fd;
+
+	if (!name || !*name)
+		return 0; /* the machine's own namespace */
+	if (strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return cal_error_set(CAL_EINVALID, "'%s' is not a namespace name", name);
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return cal_error_set_errno(errno == ENOENT ? CAL_ENOTFOUND : CAL_EIO, errno,
+					   "network namespace '%s' (%s)", name, path);
+	if (fstatfs(fd, &sf) || (unsigned long)sf.f_type != (unsigned long)NSFS_MAGIC) {
+		close(fd);
+		return cal_error_set(CAL_ENOTFOUND, "network namespace '%s': %s is not mounted "
+				     "(ip netns add/del in progress, or stale)", name, path);
+	}
+	close(fd);
+	return 0;
+}
+
+int cal_ovs_probe(json_t **out_dbs, const char *remote, int timeout_ms)
+{
+	struct ovsdb_session *s = NULL;
+	json_t *dbs = NULL;
+	int rc;
+
+	if (out_dbs)
+		*out_dbs = NULL;
+	rc = ovsdb_session_new(&s, remote, timeout_ms);
+	if (rc == 0)
+		rc = ovsdb_list_dbs(s, &dbs);
+	ovsdb_session_free(s);
+	if (rc == 0 && out_dbs)
+		*out_dbs = dbs;
+	else
+		json_decref(dbs);
+	return rc;
+}
+
+static pthread_once_t pb_once = PTHREAD_ONCE_INIT;
+
+static void pb_silent(void *arg, virErrorPtr err)
+{
+	(void)arg;
+	(void)err;
+}
+
+static void pb_xml_silent(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+static void pb_init(void)
+{
+	virInitialize();
+	virSetErrorFunc(NULL, pb_silent);
+}
+
+int cal_libvirt_probe(const char *uri)
+{
+	xmlGenericErrorFunc old_fn;
+	void *old_ctx;
+	virConnectPtr conn;
+
+	pthread_once(&pb_once, pb_init);
+	/* libxml2's handler is per thread: silenced for this open only. */
+	old_fn = xmlGenericError;
+	old_ctx = xmlGenericErrorContext;
+	xmlSetGenericErrorFunc(NULL, pb_xml_silent);
+	conn = virConnectOpenReadOnly(uri);
+	xmlSetGenericErrorFunc(old_ctx, old_fn);
+	if (!conn) {
+		const char *m = virGetLastErrorMessage();
+
+		return cal_error_set(CAL_EIO, "cannot open libvirt at %s: %s", uri,
+				     m ? m : "unknown error");
+	}
+	virConnectClose(conn);
+	return 0;
+}
