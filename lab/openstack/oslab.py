@@ -489,8 +489,15 @@ class Cloud:
                        "datapath_type=netdev", "--", "--may-exist", "add-port", "br-phy",
                        "eth1")
             if h["network_node"]:
+                # The provider network's physical NIC: eth2 in br-ex (its
+                # veth peer stays in the host, the "wire").
+                self.ns(h, "ip", "link", "add", "eth2", "type", "veth", "peer", "name",
+                        "eth2-wire")
+                self.ns(h, "ip", "link", "set", "eth2", "up")
+                self.ns(h, "ip", "link", "set", "eth2-wire", "up")
                 self.vsctl(h, "--may-exist", "add-br", "br-ex", "--", "set", "Bridge",
-                           "br-ex", "datapath_type=netdev")
+                           "br-ex", "datapath_type=netdev", "--", "--may-exist", "add-port",
+                           "br-ex", "eth2")
             self.ns(h, "ip", "link", "set", "eth1", "up")
             self.ns(h, "ethtool", "-K", "eth1", "tx", "off", check=False)
             wait_until(lambda: self.ns(h, "ip", "link", "show", "br-phy",
@@ -572,7 +579,7 @@ class Cloud:
         # comes from clouds.yaml: `calipso env add --clouds-yaml`).
         st["environment_json"] = f"{self.dir}/environment.json"
         write(st["environment_json"], json.dumps({
-            "name": self.p, "hosts": st["hosts"], "pnic_names": ["eth1"]}, indent=1))
+            "name": self.p, "hosts": st["hosts"], "pnic_names": ["eth1", "eth2"]}, indent=1))
         self.save(st)
         log(f"cloud '{self.p}' up in {st['timings']['total']} s")
         return st

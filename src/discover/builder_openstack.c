@@ -931,6 +931,91 @@ static void bos_join_data_plane(struct bld *b)
 	}
 }
 
+
+/* Provider networks (flat, VLAN) leave a host through the OVS bridge its
+ * agent maps their physical network to (configurations.bridge_mappings):
+ * the physical NICs of that bridge carry those of the host's networks. */
+static void bos_physnets(struct bld *b)
+{
+	struct bld_os *os = bos_of(b);
+	json_t *maps = json_object(); /* "host|bridge" -> {physnet: true} */
+	size_t i;
+	json_t *x;
+	const char *id;
+	json_t *o;
+
+	json_array_foreach(json_object_get(os->sec, "agents"), i, x) {
+		json_t *bm = json_object_get(json_object_get(x, "configurations"),
+					     "bridge_mappings");
+		const char *pn;
+		json_t *br;
+
+		json_object_foreach(bm, pn, br) {
+			char k[256];
+			json_t *set;
+
+			if (!json_is_string(br))
+				continue;
+			snprintf(k, sizeof(k), "%s|%s", cal_json_str(x, "host"),
+				 json_string_value(br));
+			set = json_object_get(maps, k);
+			if (!set) {
+				set = json_object();
+				json_object_set_new(maps, k, set);
+			}
+			json_object_set_new(set, pn, json_true());
+		}
+	}
+	json_object_foreach(b->objects, id, o) {
+		const char *host = cal_json_str(o, CAL_F_HOST);
+		json_t *present = NULL;
+		const char *pname;
+		json_t *pd;
+
+		if (strcmp(cal_json_str(o, CAL_F_TYPE), "vedge") != 0 || !json_object_size(maps))
+			continue;
+		json_object_foreach(json_object_get(o, "ports"), pname, pd) {
+			char k[256];
+			json_t *set, *pnic;
+			char *pid;
+			const char *nid;
+			json_t *n;
+
+			snprintf(k, sizeof(k), "%s|%s", host, cal_json_str(pd, "bridge"));
+			set = json_object_get(maps, k);
+			if (!set || (*cal_json_str(pd, "type") &&
+				     strcmp(cal_json_str(pd, "type"), "system") != 0))
+				continue;
+			pid = cal_id_host_object(host, CAL_T_HOST_PNIC, NULL, pname);
+			pnic = pid ? json_object_get(b->objects, pid) : NULL;
+			free(pid);
+			if (!pnic)
+				continue;
+			if (!present) {
+				/* The networks this host has ports on. */
+				const char *qn;
+				json_t *qd;
+
+				present = json_object();
+				json_object_foreach(json_object_get(o, "ports"), qn, qd)
+					if (cal_json_str_or_null(qd, "network"))
+						json_object_set_new(present,
+								    cal_json_str(qd, "network"),
+								    json_true());
+			}
+			json_object_foreach(os->networks, nid, n) {
+				const char *phys = cal_json_str(n, "provider:physical_network");
+
+				if (*phys && json_object_get(set, phys) &&
+				    json_object_get(present, nid))
+					bos_append_unique(pnic, "network", nid);
+			}
+		}
+		json_decref(present);
+	}
+	json_decref(maps);
+}
+
 int bld_os_finish(struct bld *b)
 {
 	struct bld_os *os = bos_of(b);
@@ -964,5 +1049,6 @@ int bld_os_finish(struct bld *b)
 	if ((rc = bos_agents(b)) || (rc = bos_ports(b)) || (rc = bos_services(b)))
 		return rc;
 	bos_join_data_plane(b);
+	bos_physnets(b);
 	return 0;
 }

@@ -307,9 +307,17 @@ static void lnk_otep(struct lnk *l, json_t *otep)
 		json_t *pd;
 
 		lnk_add(l, vedge, otep, cal_json_str(otep, CAL_F_NAME), NULL);
-		json_object_foreach(json_object_get(vedge, "ports"), pname, pd)
-			if (cal_json_str_or_null(pd, "network"))
-				json_object_set_new(nets, cal_json_str(pd, "network"), json_true());
+		json_object_foreach(json_object_get(vedge, "ports"), pname, pd) {
+			const char *pn = cal_json_str_or_null(pd, "network");
+			const char *nt = cal_json_str(lnk_obj(l, pn), "provider:network_type");
+
+			/* Flat and VLAN networks leave through a physical bridge,
+			 * not through the tunnels (lnk_host_pnic). */
+			if (!pn || (*nt && strcmp(nt, "vxlan") != 0 && strcmp(nt, "gre") != 0 &&
+				    strcmp(nt, "geneve") != 0))
+				continue;
+			json_object_set_new(nets, pn, json_true());
+		}
 	}
 	/* The interface holding the local IP. */
 	if (*ip) {
@@ -377,8 +385,14 @@ static void lnk_vedge(struct lnk *l, json_t *vedge)
 static void lnk_host_pnic(struct lnk *l, json_t *pnic)
 {
 	json_t *p = json_object_get(pnic, "peer");
-	json_t *sp;
+	json_t *sp, *n;
+	size_t i;
 
+	/* Networks the builder found this NIC carries directly (a provider
+	 * network mapped to the OVS bridge the NIC is in). */
+	json_array_foreach(json_object_get(pnic, "network"), i, n)
+		if (json_is_string(n))
+			lnk_pnic_network(l, pnic, json_string_value(n));
 	if (!p)
 		return;
 	sp = lnk_dev(l, cal_json_str(p, "host"), cal_json_str(p, "netns"), cal_json_str(p, "name"));
