@@ -1,15 +1,20 @@
 /* store_schema.c - the store's tables and their migrations.
  *
- * A Calipso database has a `meta` table with application = 'calipso' and
- * schema_version = N.  Opening a database:
+ * A Calipso database has a `meta` table with application = 'calipso',
+ * schema_version = N (how many migrations it has) and one row
+ * "migration:<name>" per migration applied.  Opening a database:
  *   - with no tables at all: the whole schema is created;
  *   - with tables but no Calipso meta: refused (CAL_EINVALID), so that
  *     pointing --db at another program's file never writes into it;
- *   - with an older version: the missing migrations run, in order, in one
- *     transaction;
- *   - with a newer version: refused (CAL_EINVALID), this binary would not
- *     know what the newer tables mean.
- * The version is first read without a transaction, so that opening an
+ *   - missing some of this binary's migrations: they run, in list order,
+ *     in one transaction;
+ *   - with a migration this binary does not know, or a larger version:
+ *     refused (CAL_EINVALID), this binary would not know what the newer
+ *     tables mean.
+ * Migrations are recorded by name because several people append to the
+ * list at once: a database counts on which ones it has, not on their
+ * positions (databases from before the names were recorded had the first
+ * N).  All this is first read without a transaction, so that opening an
  * up-to-date store never waits for a writer.
  *
  * Times are int64 microseconds UTC; documents are JSON text.  Text keys
@@ -31,7 +36,6 @@
  * Links have the same shape with source_id/target_id indexes.  Volatile
  * fields live in per-group rows (object_volatile, link_volatile: see
  * "inventory_2" below), read with the documents they complete.
- *
  *
  * Room left for what comes next: `commits` records every commit (time,
  * scan, answered sources) for snapshots; further tables arrive as new
@@ -178,11 +182,10 @@ static const char sc_ddl_inventory_2[] =
 	"DROP INDEX links_to;"
 	"CREATE INDEX links_to ON links (env, valid_to) WHERE valid_to IS NOT NULL;";
 
-/* Every migration in the order they run; the schema version is the number
- * of migrations applied.  A subsystem that needs tables writes its DDL in
- * its own store_<area>.c (declared in store_int.h) and appends one line
- * here: never insert before the end, databases already count on the
- * positions. */
+/* Every migration in the order they run; a database records the names of
+ * those it has (see above).  A subsystem that needs tables writes its DDL
+ * in its own store_<area>.c (declared in store_int.h) and appends one line
+ * here with a new name; a name, once released, is never reused. */
 static const struct {
 	const char *name;
 	const char *ddl;
@@ -245,17 +248,51 @@ static int sc_meta_set(cal_store *st, const char *key, const char *value)
 	return rc < 0 ? rc : 0;
 }
 
-/* What the database holds: nothing, a Calipso schema (and its version),
- * or someone else's tables. */
-static int sc_inspect(cal_store *st, enum sc_kind *kind, int *version)
+struct sc_state {
+	enum sc_kind kind;
+	int version;                       /* meta schema_version */
+	bool applied[ST_SCHEMA_VERSION];   /* by this binary's list */
+	bool named;                        /* the database records names */
+	char unknown[64];                  /* a recorded name not in the list */
+};
+
+/* Which migrations the database records by name ("migration:<name>"). */
+static int sc_names(cal_store *st, struct sc_state *sc)
+{
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(st->db, &s, "SELECT key FROM meta WHERE key LIKE 'migration:%'");
+	while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
+		const char *name = db_col_text(s, 0) + strlen("migration:");
+		bool known = false;
+
+		sc->named = true;
+		for (int i = 0; i < ST_SCHEMA_VERSION; i++) {
+			if (strcmp(sc_migrations[i].name, name) == 0) {
+				sc->applied[i] = true;
+				known = true;
+			}
+		}
+		if (!known && !sc->unknown[0])
+			snprintf(sc->unknown, sizeof(sc->unknown), "%s", name);
+		rc = 0;
+	}
+	db_reset(s);
+	return rc < 0 ? rc : 0;
+}
+
+/* What the database holds: nothing, a Calipso schema (and which of our
+ * migrations it has), or someone else's tables. */
+static int sc_inspect(cal_store *st, struct sc_state *sc)
 {
 	const char *count_all, *count_meta;
 	int64_t ntables, nmeta;
 	char *app = NULL, *ver = NULL;
 	int rc;
 
-	*kind = SC_FOREIGN;
-	*version = 0;
+	memset(sc, 0, sizeof(*sc));
+	sc->kind = SC_FOREIGN;
 	if (db_dialect(st->db) == DB_PG) {
 		count_all = "SELECT COUNT(*) FROM information_schema.tables "
 			    "WHERE table_schema = current_schema()";
@@ -273,7 +310,7 @@ static int sc_inspect(cal_store *st, enum sc_kind *kind, int *version)
 	if (rc)
 		return rc;
 	if (ntables == 0) {
-		*kind = SC_EMPTY;
+		sc->kind = SC_EMPTY;
 		return 0;
 	}
 	if (nmeta == 0)
@@ -286,37 +323,58 @@ static int sc_inspect(cal_store *st, enum sc_kind *kind, int *version)
 		long v = strtol(ver, &end, 10);
 
 		if (*end == '\0' && v > 0 && v < 1000000) {
-			*kind = SC_CALIPSO;
-			*version = (int)v;
+			sc->kind = SC_CALIPSO;
+			sc->version = (int)v;
 		}
 	}
 	free(app);
 	free(ver);
+	if (rc == 0 && sc->kind == SC_CALIPSO)
+		rc = sc_names(st, sc);
+	/* Databases from before names were recorded counted migrations in
+	 * list order. */
+	if (rc == 0 && sc->kind == SC_CALIPSO && !sc->named)
+		for (int i = 0; i < ST_SCHEMA_VERSION && i < sc->version; i++)
+			sc->applied[i] = true;
 	return rc;
 }
 
-static int sc_check(cal_store *st, enum sc_kind kind, int version)
+static int sc_check(cal_store *st, const struct sc_state *sc)
 {
-	if (kind == SC_FOREIGN)
+	if (sc->kind == SC_FOREIGN)
 		return cal_error_set(CAL_EINVALID, "database '%s' is not a Calipso database "
 				     "(it holds another program's tables)", db_name(st->db));
-	if (kind == SC_CALIPSO && version > ST_SCHEMA_VERSION)
+	if (sc->kind == SC_CALIPSO && sc->version > ST_SCHEMA_VERSION)
 		return cal_error_set(CAL_EINVALID, "database '%s' has schema version %d, newer "
 				     "than this calipso supports (%d): upgrade calipso",
-				     db_name(st->db), version, ST_SCHEMA_VERSION);
+				     db_name(st->db), sc->version, ST_SCHEMA_VERSION);
+	if (sc->kind == SC_CALIPSO && sc->unknown[0])
+		return cal_error_set(CAL_EINVALID, "database '%s' has schema changes newer than "
+				     "this calipso knows ('%s'): upgrade calipso",
+				     db_name(st->db), sc->unknown);
 	return 0;
+}
+
+static bool sc_pending(const struct sc_state *sc)
+{
+	if (sc->kind != SC_CALIPSO || !sc->named)
+		return true;
+	for (int i = 0; i < ST_SCHEMA_VERSION; i++)
+		if (!sc->applied[i])
+			return true;
+	return false;
 }
 
 int st_schema_migrate(cal_store *st)
 {
-	enum sc_kind kind;
-	int version, rc;
-	char num[16];
+	struct sc_state sc;
+	char num[16], key[96];
+	int rc;
 
-	rc = sc_inspect(st, &kind, &version);
+	rc = sc_inspect(st, &sc);
 	if (rc == 0)
-		rc = sc_check(st, kind, version);
-	if (rc || (kind == SC_CALIPSO && version == ST_SCHEMA_VERSION))
+		rc = sc_check(st, &sc);
+	if (rc || !sc_pending(&sc))
 		return rc;
 	/* Creating or migrating: look again under the write lock, another
 	 * process may have done it meanwhile. */
@@ -324,20 +382,29 @@ int st_schema_migrate(cal_store *st)
 	if (rc == 0)
 		rc = db_lock(st->db, "calipso:schema");
 	if (rc == 0)
-		rc = sc_inspect(st, &kind, &version);
+		rc = sc_inspect(st, &sc);
 	if (rc == 0)
-		rc = sc_check(st, kind, version);
+		rc = sc_check(st, &sc);
 	if (rc)
 		goto fail;
-	for (int v = version + 1; v <= ST_SCHEMA_VERSION; v++) {
-		rc = db_exec_ddl(st->db, sc_migrations[v - 1].ddl);
-		if (rc) {
-			cal_error_prefix(rc, "cannot migrate database '%s' to schema version %d (%s)",
-					 db_name(st->db), v, sc_migrations[v - 1].name);
-			goto fail;
+	/* The missing migrations, in list order; each is recorded by name,
+	 * so that the order in which they were added to the list matters
+	 * only between migrations that depend on one another. */
+	for (int i = 0; i < ST_SCHEMA_VERSION; i++) {
+		if (!sc.applied[i]) {
+			rc = db_exec_ddl(st->db, sc_migrations[i].ddl);
+			if (rc) {
+				cal_error_prefix(rc, "cannot migrate database '%s' (%s)",
+						 db_name(st->db), sc_migrations[i].name);
+				goto fail;
+			}
+			cal_log_info("store", "database '%s': schema change '%s' applied",
+				     db_name(st->db), sc_migrations[i].name);
 		}
-		cal_log_info("store", "database '%s': schema version %d (%s)", db_name(st->db), v,
-			     sc_migrations[v - 1].name);
+		snprintf(key, sizeof(key), "migration:%s", sc_migrations[i].name);
+		rc = sc_meta_set(st, key, "applied");
+		if (rc)
+			goto fail;
 	}
 	snprintf(num, sizeof(num), "%d", ST_SCHEMA_VERSION);
 	rc = sc_meta_set(st, "application", "calipso");

@@ -1225,6 +1225,56 @@ static void test_open_newer_schema(void **state)
 	assert_non_null(strstr(cal_error_last(), f->path));
 }
 
+static int64_t sq_count(const char *path, const char *sql)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	int64_t n = -1;
+
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return n;
+}
+
+static void sq_exec(const char *path, const char *sql)
+{
+	sqlite3 *h;
+
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+}
+
+/* Migrations are known by name: a database from before names were
+ * recorded gets them; a name this binary does not know is refused. */
+static void test_open_migration_names(void **state)
+{
+	struct fx *f = *state;
+	cal_store *st = NULL;
+	int64_t names;
+
+	cal_store_close(f->st);
+	f->st = NULL;
+	names = sq_count(f->path, "SELECT COUNT(*) FROM meta WHERE key LIKE 'migration:%'");
+	assert_true(names > 1);
+	assert_int_equal(sq_count(f->path, "SELECT value FROM meta WHERE key = 'schema_version'"),
+			 names);
+	sq_exec(f->path, "DELETE FROM meta WHERE key LIKE 'migration:%'");
+	assert_int_equal(cal_store_open(&st, f->path), 0);
+	cal_store_close(st);
+	assert_int_equal(sq_count(f->path, "SELECT COUNT(*) FROM meta WHERE key LIKE "
+				  "'migration:%'"), names);
+	sq_exec(f->path, "INSERT INTO meta (key, value) VALUES ('migration:from_2031', 'x')");
+	assert_int_equal(cal_store_open(&st, f->path), CAL_EINVALID);
+	assert_null(st);
+	assert_non_null(strstr(cal_error_last(), "'from_2031'"));
+	assert_non_null(strstr(cal_error_last(), "upgrade calipso"));
+}
+
 static void test_default_path(void **state)
 {
 	char *saved = getenv("CALIPSO_DB") ? strdup(getenv("CALIPSO_DB")) : NULL;
@@ -1414,6 +1464,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_foreign_database, setup_sqlite,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_open_newer_schema, setup_sqlite, teardown),
+		cmocka_unit_test_setup_teardown(test_open_migration_names, setup_sqlite,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_pg_foreign_schema, setup_pg, teardown),
 	};
 	const char *pg = getenv("CALIPSO_TEST_PG_URI");
