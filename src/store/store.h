@@ -129,7 +129,9 @@ struct cal_commit_stats {
  *   - Every commit is recorded (time, scan_id, answered, stats) for the
  *     snapshots to come.
  * Writers of one environment are serialised (also across PostgreSQL
- * clients).  On failure nothing is written. */
+ * clients).  On failure nothing is written.  The documents are only read,
+ * by the calling thread and short-lived helper threads (one per other
+ * CPU) that split and hash them. */
 int cal_store_commit(cal_store *st, const struct cal_commit *c, struct cal_commit_stats *out);
 
 /* Live objects of (host, source) pairs: used to keep a failed source's
