@@ -25,11 +25,23 @@ const struct cli_command cli_commands[] = {
 	{ "env", cmd_env, "manage environments",
 	  "usage: calipso env list\n"
 	  "       calipso env add NAME [--config FILE|-] [--replace]\n"
+	  "                [--clouds-yaml PATH [--cloud NAME] | --from-env |\n"
+	  "                 --auth-url URL --username U --project P [--password-stdin]\n"
+	  "                 [--application-credential-id ID] [--user-domain D]\n"
+	  "                 [--project-domain D] [--region R] [--interface I]\n"
+	  "                 [--cacert FILE] [--insecure]]\n"
+	  "                [--mechanism-drivers A,B] [--type-drivers A,B] [--no-detect]\n"
 	  "       calipso env show [NAME]\n"
+	  "       calipso env test [NAME]\n"
 	  "       calipso env rm NAME\n\n"
 	  "FILE is the JSON configuration of docs/environments.md (hosts and their\n"
 	  "namespaces, OVSDB remotes, libvirt URIs; switches; pnic_names).  Without\n"
-	  "--config the environment is this machine as one host.\n" },
+	  "--config the environment is this machine as one host.  The OpenStack\n"
+	  "options add the cloud's Keystone (docs/openstack.md); its password or\n"
+	  "application credential secret goes to a file only root can read, never\n"
+	  "into the configuration.  `env test` tries every target (Keystone, each\n"
+	  "catalog service, each host's namespace, OVSDB, libvirt) and says what\n"
+	  "answered (exit 4 when something did not).\n" },
 	{ "agent", cmd_agent, "print this machine's host reports as JSON",
 	  "usage: calipso agent --once [--config FILE]\n\n"
 	  "Runs the discovery sources and prints the host reports of\n"
