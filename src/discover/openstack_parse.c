@@ -296,10 +296,11 @@ void os_parse_error(char *buf, size_t sz, long status, const char *body, size_t 
 			msg = cal_json_str_or_null(doc, "message");
 	}
 	if (!msg) {
-		size_t n = body ? strcspn(body, "\r\n") : 0;
+		/* The body is not NUL-terminated: look no further than len. */
+		size_t n = 0;
 
-		if (n > len)
-			n = len;
+		while (body && n < len && body[n] != '\r' && body[n] != '\n' && body[n] != '\0')
+			n++;
 		if (n >= sizeof(line))
 			n = sizeof(line) - 1;
 		memcpy(line, body ? body : "", n);

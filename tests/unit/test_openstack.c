@@ -191,7 +191,12 @@ static void test_errors(void **state)
 	assert_non_null(strstr(buf, "HTTP 401: The request you have made requires authentication"));
 	free(b);
 	/* Not JSON: the first line, escaped. */
-	os_parse_error(buf, sizeof(buf), 502, "<html>Bad\x01 gateway\nmore", 25);
+	{
+		static const char html[] = "<html>Bad\x01 gateway\nmore";
+
+		/* Not NUL-terminated where the parser stops: len is the bound. */
+		os_parse_error(buf, sizeof(buf), 502, html, sizeof(html) - 1);
+	}
 	assert_string_equal(buf, "HTTP 502: <html>Bad\\x01 gateway");
 	os_parse_error(buf, sizeof(buf), 500, NULL, 0);
 	assert_string_equal(buf, "HTTP 500");
@@ -316,7 +321,7 @@ static enum MHD_Result fake_list(struct fake *f, struct MHD_Connection *c, const
 	const char *limit_s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
 	const char *marker = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "marker");
 	size_t start = 0, limit, i;
-	json_t *page = json_array(), *doc;
+	json_t *page, *doc;
 	char *s;
 	enum MHD_Result ret;
 
@@ -324,6 +329,7 @@ static enum MHD_Result fake_list(struct fake *f, struct MHD_Connection *c, const
 		return fake_reply(c, 404, "{\"NeutronError\": {\"message\": \"no such list\"}}", NULL);
 	if (strcmp(svc_path, f->malformed) == 0)
 		return fake_reply(c, 200, "{\"oops\": [", NULL);
+	page = json_array();
 	limit = limit_s ? (size_t)atoi(limit_s) : json_array_size(items);
 	if (marker) {
 		for (i = 0; i < json_array_size(items); i++)
