@@ -5,6 +5,11 @@
  * libgvc keeps global state (its error handler, the plugin list of a
  * context) and is not thread-safe: every call here holds one mutex.  Its
  * messages go to our handler instead of stderr and make the error text.
+ * One context serves the whole process: its text layout plugin (pango)
+ * keeps pointers into the font names of the context that laid text out
+ * last, so freeing a context and making another one reads freed memory
+ * (Graphviz 2.43, found by ASan).  The context stays reachable from
+ * rs_gvc until the process ends.
  * The XML prolog, DOCTYPE and comments Graphviz writes before <svg> are
  * cut, so that the SVG can sit inside an HTML page.
  *
@@ -14,11 +19,13 @@
 
 #include <graphviz/gvc.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static pthread_mutex_t rs_lock = PTHREAD_MUTEX_INITIALIZER;
 static char rs_err[512];
+static GVC_t *rs_gvc;
 
 static int rs_on_error(char *msg)
 {
@@ -40,7 +47,7 @@ static const char *rs_message(void)
 
 int cal_report_svg(char **out, const char *dot)
 {
-	GVC_t *gvc = NULL;
+	GVC_t *gvc;
 	Agraph_t *g = NULL;
 	agusererrf prev;
 	char *data = NULL, *start;
@@ -53,7 +60,9 @@ int cal_report_svg(char **out, const char *dot)
 	pthread_mutex_lock(&rs_lock);
 	rs_err[0] = '\0';
 	prev = agseterrf(rs_on_error);
-	gvc = gvContext();
+	if (!rs_gvc)
+		rs_gvc = gvContext();
+	gvc = rs_gvc;
 	if (!gvc) {
 		rc = cal_error_set(CAL_ENOMEM, "cannot start Graphviz");
 		goto out;
@@ -87,8 +96,6 @@ out:
 		gvFreeRenderData(data);
 	if (g)
 		agclose(g);
-	if (gvc)
-		gvFreeContext(gvc);
 	agseterrf(prev);
 	pthread_mutex_unlock(&rs_lock);
 	return rc;

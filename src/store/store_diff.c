@@ -25,9 +25,9 @@ int cal_store_newest_time(cal_store *st, int64_t *out, const char *env)
 {
 	static const char *const sql[] = {
 		"SELECT MAX(valid_from) FROM objects WHERE env = ?",
-		"SELECT MAX(valid_to) FROM objects WHERE env = ?",
+		"SELECT MAX(valid_to) FROM objects WHERE env = ? AND valid_to IS NOT NULL",
 		"SELECT MAX(valid_from) FROM links WHERE env = ?",
-		"SELECT MAX(valid_to) FROM links WHERE env = ?",
+		"SELECT MAX(valid_to) FROM links WHERE env = ? AND valid_to IS NOT NULL",
 	};
 	int64_t v;
 	int rc;
