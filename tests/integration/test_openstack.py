@@ -303,3 +303,41 @@ def test_router_reaches_external_network_through_physical_bridge(scanned, cloud,
     assert [l["source_id"] for l in seg] == [f"{h1}:host_pnic:eth2"]
     # A flat network is never said to ride the VXLAN underlay.
     assert not [l for l in seg if l["source_id"].endswith(":eth1")]
+
+
+def test_env_from_variables_keeps_the_secret_apart(cloud, tmp_path):
+    """OS_* variables: the password goes to a 0600 file, never into the
+    configuration, `env show` or `env test`'s output; env test says what
+    answered."""
+    import yaml
+    db = str(tmp_path / "calipso.db")
+    c = yaml.safe_load(open(cloud["clouds_yaml"]))["clouds"][cloud["cloud"]]
+    a = c["auth"]
+    env = {"OS_AUTH_URL": a["auth_url"], "OS_USERNAME": a["username"],
+           "OS_PASSWORD": a["password"], "OS_PROJECT_NAME": a["project_name"],
+           "OS_USER_DOMAIN_NAME": "Default", "OS_PROJECT_DOMAIN_NAME": "Default",
+           "OS_REGION_NAME": "RegionOne"}
+    r = calipso("env", "add", "fromenv", "--config", cloud["environment_json"], "--from-env",
+                db=db, json_out=False, extra_env=env)
+    assert a["password"] not in r.stdout + r.stderr
+    shown = calipso("env", "show", "fromenv", db=db).json
+    assert a["password"] not in json.dumps(shown)
+    assert shown["mechanism_drivers"] == ["OVS"]
+    assert set(shown["type_drivers"]) >= {"vxlan", "flat"}
+    secret = shown["openstack"]["secret_file"]
+    assert os.stat(secret).st_mode & 0o777 == 0o600
+    assert os.stat(os.path.dirname(secret)).st_mode & 0o777 == 0o700
+    assert json.load(open(secret)) == {"password": a["password"]}
+    t = calipso("env", "test", "fromenv", db=db, json_out=True)
+    targets = {(e["target"], e.get("host")): e for e in t.json}
+    assert targets[("keystone", None)]["status"] == "ok"
+    for svc in ("compute", "network", "identity"):
+        assert targets[(f"openstack:{svc}", None)]["status"] == "ok"
+    for h in cloud["hosts"]:
+        assert targets[("ovsdb", h["name"])]["status"] == "ok"
+        assert targets[("netns", h["name"])]["status"] == "ok"
+    assert a["password"] not in t.stdout + t.stderr
+    # A scan with every log line on says nothing of the secret either.
+    s = calipso("--debug", "all", "scan", "--no-progress", db=db, env_name="fromenv",
+                json_out=False, expect=(0, 4))
+    assert a["password"] not in s.stdout + s.stderr
