@@ -832,6 +832,101 @@ static void test_config_sources(void **state)
 	json_decref(os);
 }
 
+
+/* The builder joins the cloud to a host report: the kernel's VXLAN 101 is
+ * the Neutron network of segmentation id 101 (one object, its UUID), the
+ * host hangs under its Nova zone and gets its role, the server under the
+ * host; the DHCP namespace of the network is its DHCP server. */
+static void test_builder_joins_host_report(void **state)
+{
+	static const char cloud[] =
+		"{\"regions\": [{\"id\": \"R1\"}],"
+		" \"projects\": [{\"id\": \"p1\", \"name\": \"demo\"}],"
+		" \"availability_zones\": [{\"zoneName\": \"az1\", \"zoneState\": {\"available\": true},"
+		"   \"hosts\": {\"host1\": {\"nova-compute\": {}}}}],"
+		" \"hypervisors\": [{\"id\": \"h\", \"hypervisor_hostname\": \"host1.example\","
+		"   \"service\": {\"host\": \"host1\"}, \"vcpus\": 4}],"
+		" \"services\": [{\"binary\": \"nova-compute\", \"host\": \"host1\", \"zone\": \"az1\"}],"
+		" \"agents\": [{\"id\": \"a1\", \"binary\": \"neutron-dhcp-agent\","
+		"   \"agent_type\": \"DHCP agent\", \"host\": \"host1\", \"alive\": true}],"
+		" \"networks\": [{\"id\": \"11111111-2222-3333-4444-555555555555\", \"name\": \"net1\","
+		"   \"tenant_id\": \"p1\", \"provider:network_type\": \"vxlan\","
+		"   \"provider:segmentation_id\": 101}],"
+		" \"subnets\": [{\"id\": \"s1\", \"network_id\": \"11111111-2222-3333-4444-555555555555\","
+		"   \"cidr\": \"10.1.0.0/24\"}],"
+		" \"servers\": [{\"id\": \"99999999-0000-0000-0000-000000000001\", \"name\": \"vmA\","
+		"   \"tenant_id\": \"p1\", \"status\": \"ACTIVE\", \"OS-EXT-SRV-ATTR:host\": \"host1\","
+		"   \"flavor\": {\"original_name\": \"m1.tiny\"}}],"
+		" \"ports\": [], \"routers\": []}";
+	char path[512];
+	json_t *reports, *sec, *objects = NULL, *links = NULL, *cfg, *o, *net, *h;
+	const char *id;
+	bool link_seen = false;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/reports/small-lab.json", getenv("CALIPSO_TEST_DATA"));
+	reports = json_load_file(path, 0, NULL);
+	assert_non_null(reports);
+	sec = json_loads(cloud, 0, NULL);
+	assert_non_null(sec);
+	json_array_append_new(reports, json_pack("{s:s, s:s, s:s, s:[{s:s, s:s}], s:o}", "host",
+						 CAL_OS_CLOUD_HOST, "role", "cloud", "scanned_at",
+						 "2026-11-25T12:00:00Z", "sources", "name",
+						 "openstack", "status", "ok", "openstack", sec));
+	cfg = json_pack("{s:s, s:[s]}", "name", "lab", "pnic_names", "eth*");
+	assert_int_equal(cal_build_objects(&objects, "lab", reports, cfg), 0);
+	assert_int_equal(cal_link_objects(&links, "lab", objects), 0);
+	json_object_foreach(objects, id, o)
+		if (cal_object_validate(o))
+			fail_msg("%s", cal_error_last());
+	assert_null(json_object_get(objects, "vxlan-101"));
+	net = json_object_get(objects, "11111111-2222-3333-4444-555555555555");
+	assert_non_null(net);
+	assert_string_equal(cal_json_str(net, CAL_F_PARENT_ID), "p1");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(net, "cidrs"), 0)),
+			    "10.1.0.0/24");
+	o = json_object_get(objects, "host1:vconnector:br-net1");
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(o, "network"), 0)),
+			    cal_json_str(net, CAL_F_ID));
+	h = json_object_get(objects, "host1");
+	assert_string_equal(cal_json_str(h, CAL_F_PARENT_ID), "R1:availability_zone:az1");
+	assert_string_equal(cal_json_str(h, CAL_F_ID_PATH), "/lab/R1/R1:availability_zone:az1/host1");
+	assert_int_equal(cal_json_int(h, "vcpus", 0), 4);
+	{
+		bool compute = false, network = false;
+		size_t i;
+		json_t *t;
+
+		json_array_foreach(json_object_get(h, "host_type"), i, t) {
+			compute |= strcmp(json_string_value(t), "Compute") == 0;
+			network |= strcmp(json_string_value(t), "Network") == 0;
+		}
+		assert_true(compute && network);
+	}
+	/* Children of the host were built under its new path. */
+	o = json_object_get(objects, "host1:vconnector:br-net1");
+	assert_non_null(strstr(cal_json_str(o, CAL_F_ID_PATH), "/R1:availability_zone:az1/host1/"));
+	o = json_object_get(objects, "99999999-0000-0000-0000-000000000001");
+	assert_string_equal(cal_json_str(o, CAL_F_PARENT_ID), "host1");
+	assert_string_equal(cal_json_str(o, "flavor"), "m1.tiny");
+	assert_string_equal(cal_json_str(o, "project"), "demo");
+	o = json_object_get(objects, "a1");
+	assert_string_equal(cal_json_str(o, CAL_F_TYPE), "network_agent");
+	assert_string_equal(cal_json_str(o, CAL_F_PARENT_ID), "host1");
+	json_object_foreach(links, id, o)
+		if (strcmp(cal_json_str(o, CAL_F_LINK_TYPE), "host_pnic-network") == 0 &&
+		    strcmp(cal_json_str(o, CAL_F_TARGET_ID), cal_json_str(net, CAL_F_ID)) == 0) {
+			assert_string_equal(cal_json_str(o, CAL_F_LINK_NAME), "Segment-101");
+			link_seen = true;
+		}
+	assert_true(link_seen);
+	json_decref(objects);
+	json_decref(links);
+	json_decref(reports);
+	json_decref(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -842,6 +937,7 @@ int main(void)
 		cmocka_unit_test(test_token),
 		cmocka_unit_test(test_auth_body),
 		cmocka_unit_test(test_config_sources),
+		cmocka_unit_test(test_builder_joins_host_report),
 		cmocka_unit_test_setup_teardown(test_client_pagination, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_client_token_reuse_and_reauth, fake_setup,
 						fake_teardown),
