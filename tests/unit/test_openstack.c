@@ -291,6 +291,8 @@ struct fake {
 	bool no_network;      /* token catalog without "network" */
 	bool short_token;     /* tokens expire in 30 s (under the reuse margin) */
 	char malformed[128];  /* this path answers malformed JSON */
+	bool tls;
+	char *tls_key, *tls_cert;
 };
 
 struct upload {
@@ -464,16 +466,27 @@ static void fake_add_single(struct fake *f, const char *path, const char *file, 
 	json_decref(doc);
 }
 
-static int fake_setup(void **state)
+static int fake_start(void **state, bool tls)
 {
 	struct fake *f = calloc(1, sizeof(*f));
 	const union MHD_DaemonInfo *info;
 	size_t i, k;
 	json_t *svc, *ep;
 
-	f->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL,
-				NULL, fake_handler, f, MHD_OPTION_NOTIFY_COMPLETED, fake_done, f,
-				MHD_OPTION_END);
+	if (tls) {
+		f->tls_key = slurp("tls/key.pem", NULL);
+		f->tls_cert = slurp("tls/cert.pem", NULL);
+		f->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
+						MHD_USE_TLS,
+					0, NULL, NULL, fake_handler, f, MHD_OPTION_NOTIFY_COMPLETED,
+					fake_done, f, MHD_OPTION_HTTPS_MEM_KEY, f->tls_key,
+					MHD_OPTION_HTTPS_MEM_CERT, f->tls_cert, MHD_OPTION_END);
+	} else {
+		f->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0,
+					NULL, NULL, fake_handler, f, MHD_OPTION_NOTIFY_COMPLETED,
+					fake_done, f, MHD_OPTION_END);
+	}
+	f->tls = tls;
 	assert_non_null(f->d);
 	info = MHD_get_daemon_info(f->d, MHD_DAEMON_INFO_BIND_PORT);
 	f->port = info->port;
@@ -484,7 +497,7 @@ static int fake_setup(void **state)
 
 		json_array_foreach(json_object_get(svc, "endpoints"), k, ep) {
 			char *url = cal_strdup_printf(
-				"http://127.0.0.1:%d/%s%s", f->port, type,
+				"%s://127.0.0.1:%d/%s%s", tls ? "https" : "http", f->port, type,
 				strcmp(type, "compute") == 0	? "/v2.1"
 				: strcmp(type, "identity") == 0 ? "/v3/"
 								: "");
@@ -517,11 +530,23 @@ static int fake_setup(void **state)
 	return 0;
 }
 
+static int fake_setup(void **state)
+{
+	return fake_start(state, false);
+}
+
+static int fake_setup_tls(void **state)
+{
+	return fake_start(state, true);
+}
+
 static int fake_teardown(void **state)
 {
 	struct fake *f = *state;
 
 	MHD_stop_daemon(f->d);
+	free(f->tls_key);
+	free(f->tls_cert);
 	json_decref(f->token);
 	json_decref(f->lists);
 	free(f);
@@ -927,6 +952,41 @@ static void test_builder_joins_host_report(void **state)
 	json_decref(cfg);
 }
 
+/* TLS: the server's certificate is trusted through `cacert`, refused
+ * without it, and accepted unverified with `insecure`. */
+static void test_client_tls(void **state)
+{
+	struct fake *f = *state;
+	char url[128], ca[512];
+	struct os_client_opts o = { 0 };
+	struct os_client *c = NULL;
+	struct os_list l = { .service = "network", .path = "/v2.0/networks", .key = "networks",
+			     .kind = "network", .paginate = true };
+
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/identity/v3", f->port);
+	snprintf(ca, sizeof(ca), "%s/openstack/tls/cert.pem", getenv("CALIPSO_TEST_DATA"));
+	o.auth.auth_url = url;
+	o.auth.username = "admin";
+	o.auth.password = "right";
+	o.http.timeout_ms = 5000;
+	assert_int_equal(os_client_new(&c, &o), 0);
+	assert_int_equal(os_client_auth(c), CAL_EIO);
+	assert_non_null(strstr(cal_error_last(), "cannot reach Keystone at https://"));
+	os_client_free(c);
+	o.http.cacert = ca;
+	assert_int_equal(os_client_new(&c, &o), 0);
+	assert_int_equal(os_client_list(c, &l, 1), 0);
+	assert_int_equal(l.error, 0);
+	assert_int_equal(json_array_size(l.items), fake_count(f, "network/v2.0/networks"));
+	json_decref(l.items);
+	os_client_free(c);
+	o.http.cacert = NULL;
+	o.http.insecure = true;
+	assert_int_equal(os_client_new(&c, &o), 0);
+	assert_int_equal(os_client_auth(c), 0);
+	os_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -943,6 +1003,7 @@ int main(void)
 						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_client_failures, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_source_and_builder, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_client_tls, fake_setup_tls, fake_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
