@@ -8,8 +8,10 @@
 #include "commands.h"
 #include "pipeline/pipeline.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -239,6 +241,17 @@ static int env_add(struct cli_ctx *ctx, int argc, char **argv)
 		rc = CAL_EIO;
 		goto out_quiet;
 	}
+	if (!replace) {
+		json_t *old = NULL;
+
+		/* Refused before the secret file, which belongs to the existing
+		 * environment, is touched. */
+		if (cal_store_env_get(st, &old, name) == 0) {
+			json_decref(old);
+			rc = CAL_EEXISTS;
+			goto exists;
+		}
+	}
 	if (os) {
 		/* Written before the configuration that names it, so that a
 		 * stored environment always finds its secret. */
@@ -274,6 +287,7 @@ static int env_add(struct cli_ctx *ctx, int argc, char **argv)
 		printf("  %s (secret in %s)\n", cal_json_str(os, "auth_url"), spath);
 	else if (rc == 0 && ctx->json)
 		cli_print_json(config);
+exists:
 	if (rc == CAL_EEXISTS) {
 		fprintf(stderr, "calipso env: environment '%s' exists; use --replace\n", name);
 		rc = 0;
@@ -399,7 +413,21 @@ int cmd_env(struct cli_ctx *ctx, int argc, char **argv)
 		if (!st)
 			return CLI_EXIT_FAILURE;
 		if (strcmp(sub, "rm") == 0) {
+			char *secret = NULL;
+
+			if (cal_store_env_get(st, &cfg, name) == 0) {
+				const char *sf = cal_json_str(json_object_get(cfg, "openstack"),
+							      "secret_file");
+
+				secret = *sf ? strdup(sf) : NULL;
+				json_decref(cfg);
+			}
 			rc = cal_store_env_remove(st, name);
+			/* The secret goes with its environment. */
+			if (rc == 0 && secret && unlink(secret) < 0 && errno != ENOENT)
+				fprintf(stderr, "calipso env: warning: cannot remove '%s': %s\n",
+					secret, strerror(errno));
+			free(secret);
 			if (rc == 0 && !ctx->json)
 				printf("environment '%s' removed\n", name);
 			return cli_fail("env", rc);

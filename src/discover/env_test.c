@@ -160,7 +160,8 @@ int cal_env_test(json_t **out, const json_t *config)
 			rc = cal_ovs_scan(&sec, remote, 5000);
 			snprintf(msg, sizeof(msg), "%s", rc ? cal_error_last() : "");
 			if (!rc)
-				snprintf(msg, sizeof(msg), "Open vSwitch %s, %zu bridges",
+				snprintf(msg, sizeof(msg), "Open vSwitch%s%s, %zu bridges",
+					 *cal_json_str(sec, "ovs_version") ? " " : "",
 					 cal_json_str(sec, "ovs_version"),
 					 json_array_size(json_object_get(sec, "bridges")));
 			json_array_append_new(res, et_entry("ovsdb", name, remote, rc, msg, t0));

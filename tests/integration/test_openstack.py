@@ -341,3 +341,10 @@ def test_env_from_variables_keeps_the_secret_apart(cloud, tmp_path):
     s = calipso("--debug", "all", "scan", "--no-progress", db=db, env_name="fromenv",
                 json_out=False, expect=(0, 4))
     assert a["password"] not in s.stdout + s.stderr
+    # Adding it again without --replace changes nothing, not even the
+    # secret; removing it removes the secret.
+    calipso("env", "add", "fromenv", "--from-env", "--no-detect", db=db, json_out=False,
+            expect=2, extra_env=dict(env, OS_PASSWORD="other"))
+    assert json.load(open(secret)) == {"password": a["password"]}
+    calipso("env", "rm", "fromenv", db=db, json_out=False)
+    assert not os.path.exists(secret)
