@@ -41,6 +41,7 @@ describe('diffGraph', () => {
 describe('references', () => {
 	it('reads references given as text or objects', () => {
 		expect(refText('live')).toBe('live');
+		expect(refText({ ref: 'snapshot:pre', kind: 'snapshot', name: 'pre', time: 'T' })).toBe('snapshot:pre');
 		expect(refText({ kind: 'snapshot', name: 'pre' })).toBe('pre');
 		expect(refText({ kind: 'design', name: 'd1' })).toBe('design:d1');
 		expect(refText({ kind: 'time', time: '2026-01-01T00:00:00Z' })).toBe('2026-01-01T00:00:00Z');

@@ -42,7 +42,7 @@ describe('Http', () => {
 		h.token = 't';
 		const ended = vi.fn();
 		h.onUnauthorized = ended;
-		const e = await h.get('/health').catch((x) => x);
+		const e = (await h.get("/health").catch((x) => x)) as ApiError;
 		expect(e).toBeInstanceOf(ApiError);
 		expect(e.status).toBe(401);
 		expect(e.message).toBe('invalid token');
@@ -59,7 +59,7 @@ describe('Http', () => {
 
 	it('reports an unreachable server', async () => {
 		const h = new Http('', async () => { throw new TypeError('fetch failed'); });
-		const e = await h.get('/health').catch((x) => x);
+		const e = (await h.get("/health").catch((x) => x)) as ApiError;
 		expect(e.status).toBe(0);
 		expect(h.log[0].status).toBe(0);
 	});

@@ -55,6 +55,8 @@ export function refText(r: unknown): string {
 		return r;
 	if (r && typeof r === 'object') {
 		const o = r as Record<string, unknown>;
+		if (typeof o.ref === 'string' && o.ref)
+			return o.ref;
 		const kind = String(o.kind ?? o.type ?? '');
 		const name = o.name ?? o.snapshot ?? o.design;
 		if (kind === 'live' || o.live === true)

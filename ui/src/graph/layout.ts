@@ -72,7 +72,7 @@ interface Block { id: string; w: number; h: number; place: (x0: number, y0: numb
 
 /** Positions of every node (boxes are sized by their members). */
 export function layeredLayout(g: GraphModel, opts: LayoutOpts = {}): Map<string, Pos> {
-	const dx = opts.dx ?? 110, dy = opts.dy ?? 95, wrap = opts.wrap ?? 10, gap = opts.gap ?? 70;
+	const dx = opts.dx ?? 110, dy = opts.dy ?? 95, wrapAt = opts.wrap ?? 10, gap = opts.gap ?? 70;
 	const pos = new Map<string, Pos>();
 	const adj = new Map<string, string[]>();
 	for (const e of g.edges) {
@@ -83,6 +83,8 @@ export function layeredLayout(g: GraphModel, opts: LayoutOpts = {}): Map<string,
 
 	// A box's rows: one per rank, long rows wrapped into lines.
 	const blockOf = (id: string, members: GNode[], kind: 'host' | 'switch'): Block => {
+		// A switch's ports (one per host NIC) spread wider than a host's rows.
+		const wrap = kind === 'switch' ? Math.max(wrapAt, Math.ceil(Math.sqrt(members.length * 4))) : wrapAt;
 		const nr = Math.max(0, ...members.map((n) => rankOf(n, kind))) + 1;
 		const rows: GNode[][] = Array.from({ length: nr }, () => []);
 		for (const n of members)
@@ -149,7 +151,7 @@ export function layeredLayout(g: GraphModel, opts: LayoutOpts = {}): Map<string,
 	const rowOf = (b: { id: string }) => (b.id.startsWith('box:') ? 1 : 0);
 	bandBlocks.sort((a, b) => (rowOf(a) - rowOf(b)) || ((a.want ?? Infinity) - (b.want ?? Infinity)) || a.key.localeCompare(b.key));
 	let bx = -Infinity, by = bandY, bandLineH = 0, row = 0;
-	const bandMax = Math.max(width, maxW, dx * wrap);
+	const bandMax = Math.max(width, maxW, dx * wrapAt);
 	for (const b of bandBlocks) {
 		if (rowOf(b) !== row && bandLineH > 0) {
 			by += bandLineH + gap / 2;
