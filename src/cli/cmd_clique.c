@@ -111,6 +111,7 @@ int cmd_clique(struct cli_ctx *ctx, int argc, char **argv)
 	bool dot = false, rebuild = false;
 	const char *type = NULL;
 	int64_t at = 0;
+	const char *at_text = NULL;
 	cal_store *st;
 	json_t *doc = NULL;
 	int c, rc;
@@ -125,20 +126,20 @@ int cmd_clique(struct cli_ctx *ctx, int argc, char **argv)
 				return cli_usage_error("clique", "unknown object type '%s'", optarg);
 			type = optarg;
 			break;
-		case 'a':
-			if (cal_time_parse(&at, optarg))
-				return cli_usage_error("clique", "%s", cal_error_last());
-			break;
+		case 'a': at_text = optarg; break;
 		default: return cli_usage_error("clique", "unknown option");
 		}
 	}
 	if (optind < argc - 1)
 		return cli_usage_error("clique", "expected at most one ID");
-	if (rebuild && (optind < argc || at || dot))
+	if (rebuild && (optind < argc || at_text || dot))
 		return cli_usage_error("clique", "--rebuild takes no ID, --at or --dot");
 	st = cli_store(ctx);
 	if (!st)
 		return CLI_EXIT_FAILURE;
+	rc = cli_parse_at(st, cli_env(ctx), at_text, &at);
+	if (rc)
+		return cli_fail("clique", rc);
 	if (rebuild) {
 		struct cal_clique_stats s = { 0 };
 

@@ -15,9 +15,10 @@
 #define DS_CMD "design"
 #define DS_MAX_FILE (64u << 20)
 
+/* Unknown or taken names are bad input (exit 2). */
 static int ds_fail(int rc)
 {
-	return cli_fail(DS_CMD, rc == CAL_ENOTFOUND ? CAL_EINVALID : rc);
+	return cli_fail(DS_CMD, rc == CAL_ENOTFOUND || rc == CAL_EEXISTS ? CAL_EINVALID : rc);
 }
 
 /* Reads FILE ("-" = stdin) whole. */

@@ -18,6 +18,7 @@ int cmd_links(struct cli_ctx *ctx, int argc, char **argv)
 	struct cli_table *t;
 	cal_store *st;
 	json_t *links = NULL;
+	const char *at = NULL;
 	size_t i;
 	json_t *l;
 	int c, rc;
@@ -28,10 +29,7 @@ int cmd_links(struct cli_ctx *ctx, int argc, char **argv)
 		case 't': q.type = optarg; break;
 		case 'H': q.host = optarg; break;
 		case 'o': object = optarg; break;
-		case 'a':
-			if (cal_time_parse(&q.at, optarg))
-				return cli_usage_error("links", "%s", cal_error_last());
-			break;
+		case 'a': at = optarg; break;
 		default: return cli_usage_error("links", "unknown option");
 		}
 	}
@@ -41,6 +39,9 @@ int cmd_links(struct cli_ctx *ctx, int argc, char **argv)
 	if (!st)
 		return CLI_EXIT_FAILURE;
 	q.env = cli_env(ctx);
+	rc = cli_parse_at(st, q.env, at, &q.at);
+	if (rc)
+		return cli_fail("links", rc);
 	rc = cal_store_links(st, &links, &q, object);
 	if (rc)
 		return cli_fail("links", rc);

@@ -183,6 +183,7 @@ int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 	struct cal_query q = { 0 };
 	cal_store *st;
 	json_t *objects = NULL;
+	const char *at = NULL;
 	int c, rc;
 
 	optind = 1;
@@ -195,10 +196,7 @@ int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case 'H': q.host = optarg; break;
 		case 'n': q.name = optarg; break;
-		case 'a':
-			if (cal_time_parse(&q.at, optarg))
-				return cli_usage_error("show", "%s", cal_error_last());
-			break;
+		case 'a': at = optarg; break;
 		case 'l': q.limit = atoi(optarg); break;
 		default: return cli_usage_error("show", "unknown option");
 		}
@@ -209,6 +207,9 @@ int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 	if (!st)
 		return CLI_EXIT_FAILURE;
 	q.env = cli_env(ctx);
+	rc = cli_parse_at(st, q.env, at, &q.at);
+	if (rc)
+		return cli_fail("show", rc);
 	q.with_volatile = q.at == 0;
 	if (optind == argc - 1) {
 		json_t *obj = NULL, *links = NULL;

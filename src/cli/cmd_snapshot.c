@@ -2,8 +2,8 @@
  * environment (create, list, show, rm, pin, unpin) and their retention
  * (policy, prune).  docs/snapshots.md.
  *
- * Unknown snapshot names are bad input (exit 2, the name quoted), like
- * every other reference `calipso diff` and `design` take.
+ * Unknown or taken snapshot names are bad input (exit 2, the name quoted),
+ * like every other reference `calipso diff` and `design` take.
  */
 #include "commands.h"
 #include "analyze/analyze.h"
@@ -16,10 +16,10 @@
 
 #define SN_CMD "snapshot"
 
-/* A snapshot name that does not exist is bad input here. */
+/* A snapshot name that does not exist, or that is taken, is bad input. */
 static int sn_fail(int rc)
 {
-	return cli_fail(SN_CMD, rc == CAL_ENOTFOUND ? CAL_EINVALID : rc);
+	return cli_fail(SN_CMD, rc == CAL_ENOTFOUND || rc == CAL_EEXISTS ? CAL_EINVALID : rc);
 }
 
 static int sn_number(int *out, const char *opt, const char *text)

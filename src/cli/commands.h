@@ -28,6 +28,9 @@ void cli_print_scan(const json_t *scan);
  * times ("-7d", "-1h") are not read as options; `with_value` lists the
  * long options that take a separate value.  NULL when out of memory. */
 char **cli_times_as_operands(int *argc, char **argv, const char *const *with_value);
+/* `--at TEXT` (NULL: live): a snapshot name or a time the store can read
+ * as it was (cli_at.c); CAL_EINVALID quoting TEXT otherwise. */
+int cli_parse_at(cal_store *st, const char *env, const char *text, int64_t *out);
 /* A diff (cal_diff()) for people; summary_only: the counts. */
 void cli_print_diff(const json_t *diff, bool summary_only);
 
