@@ -58,30 +58,53 @@ void srv_access_log_close(struct srv_access_log *l)
 	free(l);
 }
 
+/* Appends s as the contents of a JSON string: quotes, backslashes,
+ * control bytes and bytes outside ASCII escaped, so that a line is always
+ * valid JSON whatever the client sent in its path. */
+static size_t al_escape(char *out, size_t n, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (; s && *s && o + 7 < n; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)c;
+		} else if (c < 0x20 || c >= 0x7f) {
+			memcpy(out + o, "\\u00", 4);
+			out[o + 4] = hex[c >> 4];
+			out[o + 5] = hex[c & 15];
+			o += 6;
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
 void srv_access_log_write(struct srv_access_log *l, const struct srv_req *r, int64_t dur_us)
 {
-	char when[CAL_TIME_BUFSZ];
-	json_t *line;
-	char *text;
+	char when[CAL_TIME_BUFSZ], path[1024], user[160], addr[80];
 
 	if (!l)
 		return;
-	line = json_pack("{s:s, s:s, s:s, s:s?, s:i, s:f, s:s?, s:s, s:I}", "time",
-			 cal_time_format(when, cal_time_now_us()), "method",
-			 r->method_name ? r->method_name : "?", "path", r->path ? r->path : "",
-			 "route", r->route ? r->route->path : NULL, "status", (int)r->status,
-			 "duration_ms", (double)dur_us / 1000.0, "user",
-			 r->authenticated ? r->user.name : NULL, "addr", r->addr, "bytes",
-			 (json_int_t)r->resp_len);
-	text = line ? json_dumps(line, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
-	json_decref(line);
-	if (!text)
-		return;
+	/* Formatted by hand: this runs for every request. */
+	al_escape(path, sizeof(path), r->path ? r->path : "");
+	al_escape(user, sizeof(user), r->authenticated ? r->user.name : "");
+	al_escape(addr, sizeof(addr), r->addr);
+	cal_time_format(when, cal_time_now_us());
 	pthread_mutex_lock(&l->mu);
-	fputs(text, l->f);
-	fputc('\n', l->f);
+	fprintf(l->f,
+		"{\"time\":\"%s\",\"method\":\"%s\",\"path\":\"%s\",%s%s%s\"status\":%u,"
+		"\"duration_ms\":%.3f,%s%s%s\"addr\":\"%s\",\"bytes\":%zu}\n",
+		when, r->method_name ? r->method_name : "?", path, r->route ? "\"route\":\"" : "",
+		r->route ? r->route->path : "", r->route ? "\"," : "", r->status,
+		(double)dur_us / 1000.0, r->authenticated ? "\"user\":\"" : "", user,
+		r->authenticated ? "\"," : "", addr, r->resp_len);
 	pthread_mutex_unlock(&l->mu);
-	free(text);
 }
 
 void srv_access_log_flush(struct srv_access_log *l)

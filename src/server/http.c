@@ -46,6 +46,8 @@
  * before they are read (the connection then closes). */
 #define HTTP_DRAIN_FACTOR 16
 #define HTTP_SHUTDOWN_WAIT_US (10 * 1000000LL)
+/* Bodies the response cache may keep (cache.c). */
+#define HTTP_CACHE_BYTES ((size_t)64 << 20)
 
 /* ------------------------------------------------------------------ */
 /* Per-thread stores                                                   */
@@ -668,8 +670,9 @@ int cal_server_run(const struct cal_server_opts *opts)
 	srv_routes(&nroutes);
 	s->metrics = srv_metrics_new(nroutes);
 	s->rl = srv_ratelimit_new();
+	s->cache = srv_cache_new(HTTP_CACHE_BYTES);
 	s->alog = srv_access_log_open(s->opts.access_log);
-	if (!s->metrics || !s->rl || (!s->alog && s->opts.access_log &&
+	if (!s->metrics || !s->rl || !s->cache || (!s->alog && s->opts.access_log &&
 				     strcmp(s->opts.access_log, "off") != 0)) {
 		rc = s->alog || !s->opts.access_log ? cal_error_set(CAL_ENOMEM, "out of memory")
 						    : CAL_EIO;
@@ -719,6 +722,7 @@ out:
 	pthread_setspecific(s->store_key, NULL);
 	srv_access_log_close(s->alog);
 	srv_ratelimit_free(s->rl);
+	srv_cache_free(s->cache);
 	srv_metrics_free(s->metrics);
 	pthread_key_delete(s->store_key);
 	free(s->ui_dir);

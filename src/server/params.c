@@ -235,6 +235,24 @@ static int pr_find(const struct srv_param *spec, const char *key)
 	return -1;
 }
 
+/* Parses val as spec says into v; false when it is not acceptable. */
+static bool pr_value_ok(struct srv_pval *v, const struct srv_param *spec, const char *val)
+{
+	switch (spec->type) {
+	case SRV_P_STR:
+		return *val != '\0';
+	case SRV_P_INT:
+		return pr_parse_int(val, &v->i) && v->i >= spec->min && v->i <= spec->max;
+	case SRV_P_BOOL:
+		return pr_parse_bool(val, &v->b);
+	case SRV_P_TIME:
+		return pr_parse_time(val, &v->i);
+	case SRV_P_ENUM:
+		return pr_in(spec->choices, val);
+	}
+	return false;
+}
+
 int srv_params_check(struct srv_pval *vals, const struct srv_param *spec,
 		     const struct srv_args *args, char *err, size_t errlen)
 {
@@ -266,44 +284,40 @@ int srv_params_check(struct srv_pval *vals, const struct srv_param *spec,
 		}
 		vals[i].set = true;
 		vals[i].s = val;
+		if (pr_value_ok(&vals[i], &spec[i], val))
+			continue;
+		/* Only a refusal needs the escaped texts. */
 		ek = cal_str_escape(key);
 		ev = cal_str_escape(val);
 		switch (spec[i].type) {
 		case SRV_P_STR:
-			if (!*val)
-				rc = pr_err(err, errlen, "query parameter '%s' is empty", ek);
+			rc = pr_err(err, errlen, "query parameter '%s' is empty", ek);
 			break;
 		case SRV_P_INT:
 			if (!pr_parse_int(val, &vals[i].i))
 				rc = pr_err(err, errlen, "query parameter '%s' must be an integer, "
 					    "not '%s'", ek, ev);
-			else if (vals[i].i < spec[i].min || vals[i].i > spec[i].max)
+			else
 				rc = pr_err(err, errlen, "query parameter '%s' must be between %lld "
 					    "and %lld, not %lld", ek, (long long)spec[i].min,
 					    (long long)spec[i].max, (long long)vals[i].i);
 			break;
 		case SRV_P_BOOL:
-			if (!pr_parse_bool(val, &vals[i].b))
-				rc = pr_err(err, errlen, "query parameter '%s' must be true or "
-					    "false, not '%s'", ek, ev);
+			rc = pr_err(err, errlen, "query parameter '%s' must be true or false, not "
+				    "'%s'", ek, ev);
 			break;
 		case SRV_P_TIME:
-			if (!pr_parse_time(val, &vals[i].i))
-				rc = pr_err(err, errlen, "query parameter '%s' must be a time "
-					    "(2026-11-22T08:00:00Z, 2026-11-22, -7d, @epoch), not "
-					    "'%s'", ek, ev);
+			rc = pr_err(err, errlen, "query parameter '%s' must be a time "
+				    "(2026-11-22T08:00:00Z, 2026-11-22, -7d, @epoch), not '%s'", ek, ev);
 			break;
 		case SRV_P_ENUM:
-			if (!pr_in(spec[i].choices, val))
-				rc = pr_err(err, errlen, "query parameter '%s' must be one of %s; "
-					    "not '%s'", ek,
-					    pr_list(list, sizeof(list), spec[i].choices, 24), ev);
+			rc = pr_err(err, errlen, "query parameter '%s' must be one of %s; not '%s'", ek,
+				    pr_list(list, sizeof(list), spec[i].choices, 24), ev);
 			break;
 		}
 		free(ek);
 		free(ev);
-		if (rc)
-			return rc;
+		return rc ? rc : CAL_EINVALID;
 	}
 	for (size_t i = 0; i < nspec; i++)
 		if ((spec[i].flags & SRV_P_REQUIRED) && !vals[i].set)

@@ -8,19 +8,34 @@
  */
 #include "server/server_int.h"
 
+#include "analyze/analyze.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const struct srv_route *const rt_tables[] = {
-	srv_routes_inventory, srv_routes_links, srv_routes_cliques,
-#ifdef CALIPSO_SERVER_ANALYZE
-	srv_routes_analyze,
-#endif
-	srv_routes_messages,  srv_routes_scans, srv_routes_schedules, srv_routes_envs,
-	srv_routes_conntests, srv_routes_auth,	srv_routes_users,     srv_routes_meta,
+	srv_routes_inventory, srv_routes_links,	  srv_routes_cliques,
+	srv_routes_snapshots, srv_routes_designs, srv_routes_messages,	srv_routes_scans,
+	srv_routes_schedules, srv_routes_envs,	  srv_routes_conntests, srv_routes_auth,
+	srv_routes_users,     srv_routes_meta,
 };
+
+/* The link types the linker makes (analyze's single list), filled when
+ * the route table is built. */
+#define RT_MAX_LINK_TYPES 128
+const char *srv_link_types[RT_MAX_LINK_TYPES + 1];
+
+static void rt_link_types(void)
+{
+	const struct cal_link_type_def *d = cal_link_types();
+	size_t n = 0;
+
+	for (; d && d[n].name && n < RT_MAX_LINK_TYPES; n++)
+		srv_link_types[n] = d[n].name;
+	srv_link_types[n] = NULL;
+}
 
 static struct srv_route *rt_all;
 static size_t rt_n;
@@ -30,6 +45,7 @@ static void rt_init(void)
 {
 	size_t n = 0, k = 0;
 
+	rt_link_types();
 	for (size_t t = 0; t < sizeof(rt_tables) / sizeof(rt_tables[0]); t++)
 		for (const struct srv_route *r = rt_tables[t]; r->path; r++)
 			n++;
@@ -126,13 +142,6 @@ const char *const srv_object_types[] = {
 	"switch",      "switch_pnic", "network_agent", NULL,
 };
 
-/* docs/model.md "Links", and the original's physical ones. */
-const char *const srv_link_types[] = {
-	"instance-vnic",     "vservice-vnic",	      "vnic-vconnector",   "vnic-vedge",
-	"vconnector-vedge",  "vconnector-host_pnic", "vconnector-otep",   "vedge-otep",
-	"otep-host_pnic",    "otep-vconnector",	      "vedge-host_pnic",   "host_pnic-network",
-	"host_pnic-switch_pnic", "switch-switch_pnic", "switch_pnic-switch_pnic", NULL,
-};
 
 const char *const srv_scan_statuses[] = { "draft",  "pending", "running",
 					  "completed", "completed_with_errors", "failed",

@@ -99,6 +99,7 @@ static void clq_get(struct srv_req *r)
 	const char *env = r->p[CLQ_ENV].s;
 	const char *id = r->p[CLQ_ID].set ? r->p[CLQ_ID].s : r->p[CLQ_FOCAL].s;
 	int64_t at = r->p[CLQ_AT].set ? r->p[CLQ_AT].i : 0;
+	char version[160] = "", *key = NULL;
 	json_t *clique = NULL;
 	int rc;
 
@@ -108,17 +109,23 @@ static void clq_get(struct srv_req *r)
 		clq_list(r, env, at);
 		return;
 	}
-	rc = cal_clique_get(r->st, &clique, env, id, at);
-	if (rc == CAL_ENOTFOUND && srv_check_env_exists(r, env))
+	/* A live clique: answered from the cache while current. */
+	if (!at && srv_cache_reply(r, "clique", env, id, &key, version))
 		return;
+	rc = cal_clique_get(r->st, &clique, env, id, at);
+	if (rc == CAL_ENOTFOUND && srv_check_env_exists(r, env)) {
+		free(key);
+		return;
+	}
 	if (rc) {
+		free(key);
 		srv_reply_cal(r, rc);
 		return;
 	}
 	json_object_set_new(clique, "id", json_string(id));
 	json_object_set_new(clique, "focal_point_object_id", json_string(id));
 	json_object_set_new(clique, "environment", json_string(env));
-	srv_reply_json(r, 200, clique);
+	srv_reply_cached(r, clique, key, version);
 }
 
 /* ------------------------------------------------------------------ */

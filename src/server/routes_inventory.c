@@ -68,15 +68,22 @@ static void inv_get(struct srv_req *r)
 	q.at = r->p[INV_AT].set ? r->p[INV_AT].i : 0;
 	if (r->p[INV_ID].set) {
 		json_t *obj = NULL;
+		char version[160] = "", *key = NULL;
 
-		rc = cal_store_object_get(r->st, &obj, env, r->p[INV_ID].s, q.at);
-		if (rc == CAL_ENOTFOUND && srv_check_env_exists(r, env))
+		/* The live object: answered from the cache while current. */
+		if (!q.at && srv_cache_reply(r, "inventory", env, r->p[INV_ID].s, &key, version))
 			return;
+		rc = cal_store_object_get(r->st, &obj, env, r->p[INV_ID].s, q.at);
+		if (rc == CAL_ENOTFOUND && srv_check_env_exists(r, env)) {
+			free(key);
+			return;
+		}
 		if (rc) {
+			free(key);
 			srv_reply_cal(r, rc);
 			return;
 		}
-		srv_reply_json(r, 200, obj);
+		srv_reply_cached(r, obj, key, version);
 		return;
 	}
 	limit = srv_page_limit(r, INV_PAGE, &offset);

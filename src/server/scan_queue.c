@@ -13,7 +13,8 @@
  * scan_only_inventory (passed to the pipeline), scan_only_links (links
  * recomputed from the live objects, nothing discovered), scan_only_cliques
  * (cliques recomputed), object_id (recorded; the sources read whole hosts,
- * so the environment is scanned), log_level (recorded).
+ * so the environment is scanned), log_level (recorded), snapshot (a
+ * snapshot taken once the scan answered: POST /snapshots with "scan").
  *
  * Shutdown lets running scans finish; a worker waits at most 2 s between
  * looks at the store, so scans queued by other processes are found too.
@@ -162,6 +163,33 @@ static int sq_run_derived(cal_store *st, json_t **out, int64_t id, const char *e
 	return cal_store_scan_get(st, out, id);
 }
 
+/* A snapshot asked to follow the scan (POST /snapshots with "scan", or a
+ * scheduled snapshot): taken when the scan answered at all. */
+static void sq_snapshot(cal_store *st, const char *env, int64_t id, const char *status,
+			const json_t *spec)
+{
+	struct cal_snapshot_opts o = { 0 };
+	json_t *snap = NULL;
+
+	if (strcmp(status, "completed") != 0 && strcmp(status, "completed_with_errors") != 0) {
+		srv_message(st, env, "error", "scan", id, "snapshot '%s' not taken: scan %lld %s",
+			    cal_json_str(spec, "name"), (long long)id, status);
+		return;
+	}
+	o.name = cal_json_str(spec, "name");
+	o.note = cal_json_str_or_null(spec, "note");
+	o.clique = cal_json_str_or_null(spec, "clique");
+	o.pinned = json_is_true(json_object_get(spec, "pinned"));
+	o.scan_id = id;
+	if (cal_snapshot_create(st, &snap, env, &o))
+		srv_message(st, env, "error", "scan", id, "snapshot '%s' after scan %lld failed: %s",
+			    o.name, (long long)id, cal_error_last());
+	else
+		srv_message(st, env, "info", "scan", id, "snapshot '%s' taken after scan %lld",
+			    o.name, (long long)id);
+	json_decref(snap);
+}
+
 static void sq_run(struct srv_queue *q, cal_store *st, json_t *scan)
 {
 	int64_t id = cal_json_int(scan, "id", 0), t0 = cal_time_mono_us();
@@ -195,6 +223,8 @@ static void sq_run(struct srv_queue *q, cal_store *st, json_t *scan)
 			cal_store_scan_get(st, &rec, id);
 	}
 	status = rec ? cal_json_str(rec, "status") : "failed";
+	if (json_object_get(req, "snapshot"))
+		sq_snapshot(st, env, id, status, json_object_get(req, "snapshot"));
 	level = strcmp(status, "completed") == 0 ? "info"
 		: strcmp(status, "completed_with_errors") == 0 ? "warning" : "error";
 	if (rc)

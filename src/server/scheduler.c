@@ -9,9 +9,13 @@
  *     servers sharing a database do not both run it;
  *   - queues a scan with the schedule's options, unless one queued by
  *     this schedule is still pending (a slow queue does not pile up runs).
+ * A scheduled snapshot is named PREFIX-YYYYMMDD-HHMM (the run's time, UTC)
+ * and taken at once, or after a scan it queues (request "scan": true).
  * It also purges tokens that expired more than a day ago, once a minute.
  */
 #include "server/server_int.h"
+
+#include "analyze/analyze.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +108,60 @@ static bool sc_has_pending(cal_store *st, const json_t *sc)
 	return pending;
 }
 
+/* A scheduled snapshot: now, or after a scan. */
+static void sc_snapshot(struct srv_sched *sc, cal_store *st, const json_t *sched, int64_t now)
+{
+	int64_t id = cal_json_int(sched, "id", 0), scan_id = 0;
+	const char *env = cal_json_str(sched, "environment");
+	json_t *req = json_object_get(sched, "request"), *spec, *snap = NULL;
+	struct cal_snapshot_opts o = { 0 };
+	char name[200];
+	int64_t y;
+	int m, d, hh, mm;
+
+	cal_civil_from_days(now / 1000000 / 86400, &y, &m, &d);
+	hh = (int)(now / 1000000 % 86400 / 3600);
+	mm = (int)(now / 1000000 % 3600 / 60);
+	snprintf(name, sizeof(name), "%s-%04lld%02d%02d-%02d%02d",
+		 json_object_get(req, "name_prefix") ? cal_json_str(req, "name_prefix") : "scheduled",
+		 (long long)y, m, d, hh, mm);
+	spec = json_pack("{s:s, s:O, s:O, s:O}", "name", name, "note",
+			 json_object_get(req, "note") ? json_object_get(req, "note") : json_null(),
+			 "pinned", json_object_get(req, "pinned") ? json_object_get(req, "pinned")
+								  : json_false(),
+			 "clique", json_object_get(req, "clique") ? json_object_get(req, "clique")
+								  : json_null());
+	if (json_is_true(json_object_get(req, "scan"))) {
+		json_t *scan_req = json_pack("{s:I, s:O}", "schedule_id", (json_int_t)id, "snapshot",
+					     spec);
+
+		if (srv_scan_enqueue(sc->s, st, &scan_id, env, scan_req) == 0) {
+			cal_store_schedule_set_scan(st, id, scan_id);
+			srv_message(st, env, "info", "scheduled_snapshot", id, "scheduled snapshot "
+				    "%lld queued scan %lld, then '%s'", (long long)id,
+				    (long long)scan_id, name);
+		} else {
+			srv_message(st, env, "error", "scheduled_snapshot", id, "scheduled snapshot "
+				    "%lld: cannot queue a scan: %s", (long long)id, cal_error_last());
+		}
+		json_decref(scan_req);
+		json_decref(spec);
+		return;
+	}
+	o.name = name;
+	o.note = cal_json_str_or_null(spec, "note");
+	o.clique = cal_json_str_or_null(spec, "clique");
+	o.pinned = json_is_true(json_object_get(spec, "pinned"));
+	if (cal_snapshot_create(st, &snap, env, &o))
+		srv_message(st, env, "error", "scheduled_snapshot", id, "scheduled snapshot %lld: "
+			    "'%s' failed: %s", (long long)id, name, cal_error_last());
+	else
+		srv_message(st, env, "info", "scheduled_snapshot", id, "scheduled snapshot %lld "
+			    "took '%s'", (long long)id, name);
+	json_decref(snap);
+	json_decref(spec);
+}
+
 static void sc_fire(struct srv_sched *sc, cal_store *st, const json_t *sched, int64_t now)
 {
 	int64_t id = cal_json_int(sched, "id", 0), expected = cal_json_int(sched, "next_run_us", 0);
@@ -116,6 +174,10 @@ static void sc_fire(struct srv_sched *sc, cal_store *st, const json_t *sched, in
 	if (cal_store_schedule_claim(st, &claimed, id, expected, now, next) || !claimed)
 		return;
 	srv_metrics_schedule_run(sc->s->metrics);
+	if (strcmp(cal_json_str(sched, "kind"), "snapshot") == 0) {
+		sc_snapshot(sc, st, sched, now);
+		return;
+	}
 	if (strcmp(cal_json_str(sched, "kind"), "scan") != 0) {
 		cal_log_warn("sched", "schedule %lld: kind '%s' is not known to this server",
 			     (long long)id, cal_json_str(sched, "kind"));

@@ -108,7 +108,7 @@ struct srv_sched;
 struct srv_defer;
 struct srv_ratelimit;
 struct srv_access_log;
-struct srv_token_cache;
+struct srv_cache;
 
 struct srv {
 	struct cal_server_opts opts;
@@ -127,6 +127,7 @@ struct srv {
 	struct srv_defer *defer;
 	struct srv_ratelimit *rl;
 	struct srv_access_log *alog;
+	struct srv_cache *cache;
 };
 
 /* This thread's store (opened on first use), or NULL with the error set. */
@@ -236,6 +237,8 @@ extern const struct srv_route srv_routes_conntests[];
 extern const struct srv_route srv_routes_auth[];
 extern const struct srv_route srv_routes_users[];
 extern const struct srv_route srv_routes_analyze[];
+extern const struct srv_route srv_routes_snapshots[];
+extern const struct srv_route srv_routes_designs[];
 
 /* ------------------------------------------------------------------ */
 /* Replies (reply.c): every error body is built by srv_reply_error()   */
@@ -326,6 +329,29 @@ void srv_message(cal_store *st, const char *env, const char *level, const char *
 		 int64_t origin_id, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* ------------------------------------------------------------------ */
+/* Response cache (cache.c)                                            */
+/* ------------------------------------------------------------------ */
+
+/* Answers kept by key while the environment's version does not change;
+ * max_bytes caps the bodies kept. */
+struct srv_cache *srv_cache_new(size_t max_bytes);
+void srv_cache_free(struct srv_cache *c);
+/* A copy of the body kept under key, when it was kept under `version`. */
+bool srv_cache_get(struct srv_cache *c, const char *key, const char *version, char **out,
+		   size_t *len);
+void srv_cache_put(struct srv_cache *c, const char *key, const char *version, const char *body,
+		   size_t len);
+void srv_cache_stats(struct srv_cache *c, unsigned long long *hits, unsigned long long *misses,
+		     size_t *bytes);
+/* Replies with the cached answer of (what, env, id) when it is current
+ * and returns true; otherwise fills key and version for
+ * srv_reply_cached() and returns false. */
+bool srv_cache_reply(struct srv_req *r, const char *what, const char *env, const char *id,
+		     char **key, char version[160]);
+/* Replies 200 with doc (taken) and keeps its text under key/version. */
+void srv_reply_cached(struct srv_req *r, json_t *doc, char *key, const char *version);
+
+/* ------------------------------------------------------------------ */
 /* Observability (metrics.c, access_log.c), documents (openapi.c),     */
 /* static files (static.c)                                             */
 /* ------------------------------------------------------------------ */
@@ -375,7 +401,7 @@ int srv_page_limit(const struct srv_req *r, int page_idx, int *offset);
 int srv_check_env_exists(struct srv_req *r, const char *env);
 /* The object types as a NULL-terminated list (for enums). */
 extern const char *const srv_object_types[];
-extern const char *const srv_link_types[];
+extern const char *srv_link_types[]; /* filled by srv_routes() */
 extern const char *const srv_scan_statuses[];
 extern const char *const srv_log_levels[];
 extern const char *const srv_message_levels[];

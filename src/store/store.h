@@ -476,4 +476,8 @@ int cal_store_object_set_external(cal_store *st, json_t **out, const char *env, 
  * onto rebuilt objects. */
 int cal_store_externals(cal_store *st, json_t **out, const char *env);
 
+/* A fingerprint of the environment's data (store_version.c): changes with
+ * every recorded commit and every clique refresh.  For caches of answers. */
+int cal_store_env_version(cal_store *st, char *out, size_t outlen, const char *env);
+
 #endif

@@ -263,8 +263,24 @@ def route_requests(lab, password="x"):
         ("GET", "/health"): ({}, None),
         ("GET", "/metrics"): ({}, None),
         ("GET", "/openapi.json"): ({}, None),
-        ("GET", "/search"): ({"env_name": env, "q": "vm1"}, None),
-        ("GET", "/impact"): ({"env_name": env, "id": "host1"}, None),
+        ("GET", "/search"): ({"env_name": env, "text": "vm1"}, None),
+        ("GET", "/impact"): ({"env_name": env, "id": "host1:host_pnic:eth0"}, None),
+        ("GET", "/snapshots"): ({"env_name": env}, None),
+        ("POST", "/snapshots"): ({}, {"env_name": env, "name": "sv-snap"}),
+        ("PATCH", "/snapshots"): ({"env_name": env, "name": "sv-snap"}, {"pinned": True}),
+        ("DELETE", "/snapshots"): ({"env_name": env, "name": "sv-nosnap"}, None),
+        ("GET", "/diff"): ({"env_name": env, "a": "live", "b": "live"}, None),
+        ("GET", "/designs"): ({"env_name": env}, None),
+        ("POST", "/designs"): ({}, {"env_name": env, "name": "sv-d", "from": "live"}),
+        ("DELETE", "/designs"): ({"env_name": env, "name": "sv-nodesign"}, None),
+        ("GET", "/reports"): ({"env_name": env}, None),
+        ("POST", "/reports"): ({}, {"env_name": env, "kind": "health", "format": "json"}),
+        ("DELETE", "/reports"): ({"env_name": env, "id": "999999"}, None),
+        ("GET", "/scheduled_snapshots"): ({"env_name": env}, None),
+        ("POST", "/scheduled_snapshots"): ({}, {"env_name": env, "freq": "WEEKLY"}),
+        ("PUT", "/scheduled_snapshots"): ({"env_name": env, "id": "999999"},
+                                          {"env_name": env, "freq": "DAILY"}),
+        ("DELETE", "/scheduled_snapshots"): ({"env_name": env, "id": "999999"}, None),
     }
 
 # Routes a user with only view-env/edit-env of another environment must be
@@ -276,7 +292,12 @@ ENV_ROUTES = {("GET", "/inventory"), ("PATCH", "/inventory"), ("GET", "/links"),
               ("PUT", "/scheduled_scans"), ("DELETE", "/scheduled_scans"),
               ("GET", "/environment_configs"), ("GET", "/connection_tests"),
               ("POST", "/connection_tests"), ("GET", "/aggregates"), ("GET", "/search"),
-              ("GET", "/impact")}
+              ("GET", "/impact"), ("GET", "/snapshots"), ("POST", "/snapshots"),
+              ("PATCH", "/snapshots"), ("DELETE", "/snapshots"), ("GET", "/diff"),
+              ("GET", "/designs"), ("POST", "/designs"), ("DELETE", "/designs"),
+              ("GET", "/reports"), ("POST", "/reports"), ("DELETE", "/reports"),
+              ("GET", "/scheduled_snapshots"), ("POST", "/scheduled_snapshots"),
+              ("PUT", "/scheduled_snapshots"), ("DELETE", "/scheduled_snapshots")}
 ADMIN_ROUTES = {("POST", "/clique_types"), ("PUT", "/clique_types"),
                 ("DELETE", "/clique_types"), ("POST", "/environment_configs"),
                 ("PUT", "/environment_configs"), ("DELETE", "/environment_configs"),
@@ -284,7 +305,11 @@ ADMIN_ROUTES = {("POST", "/clique_types"), ("PUT", "/clique_types"),
                 ("GET", "/metrics")}
 EDIT_ROUTES = {("PATCH", "/inventory"), ("POST", "/scans"), ("DELETE", "/scans"),
                ("POST", "/scheduled_scans"), ("PUT", "/scheduled_scans"),
-               ("DELETE", "/scheduled_scans"), ("POST", "/connection_tests")}
+               ("DELETE", "/scheduled_scans"), ("POST", "/connection_tests"),
+               ("POST", "/snapshots"), ("PATCH", "/snapshots"), ("DELETE", "/snapshots"),
+               ("POST", "/designs"), ("DELETE", "/designs"), ("POST", "/reports"),
+               ("DELETE", "/reports"), ("POST", "/scheduled_snapshots"),
+               ("PUT", "/scheduled_snapshots"), ("DELETE", "/scheduled_snapshots")}
 
 
 def served_routes(srv, token):
@@ -370,8 +395,8 @@ def test_openapi_lists_exactly_the_served_routes(lab, srv, admin):
             assert is_error(r, 405), (m, path)
             assert set(r.headers["Allow"].split(", ")) == documented
     # Paths that are not served at all.
-    candidates = ["/snapshots", "/diff", "/designs", "/reports", "/search", "/impact",
-                  "/inventory/host1", "/users/admin", "/", "/api", "/scan", "/link"]
+    candidates = ["/snapshot", "/inventory/host1", "/users/admin", "/", "/api", "/scan",
+                  "/link", "/scheduled_snapshot", "/v1/inventory", "/inventory.json"]
     for path in candidates:
         if any(p == path for _, p in routes):
             continue
@@ -736,9 +761,13 @@ def test_first_admin_is_created_once(db_path, server_factory):
 def test_patch_external_attributes_survive_a_rescan(lab, srv, admin):
     env = lab.env_name
     vm = lab.vms[0]["uuid"]
+    # Read first (the answer is cached), then changed: the next read is new.
+    assert "external" not in srv.get("/inventory", admin, env_name=env, id=vm).json
     r = srv.request("PATCH", "/inventory", params={"env_name": env, "id": vm}, token=admin,
                     body={"external": {"name": "web-frontend-1", "ticket": "CHG-42"}})
     assert r.status == 200, r
+    assert srv.get("/inventory", admin, env_name=env, id=vm).json["external"] == r.json[
+        "external"]
     assert r.json["external"] == {"name": "web-frontend-1", "ticket": "CHG-42"}
     is_error(srv.request("PATCH", "/inventory", params={"env_name": env, "id": "nope"},
                          token=admin, body={"external": {"a": 1}}), 404, "nope")
