@@ -303,7 +303,7 @@ class Cloud:
                            "ovsdb_connection": f"unix:{h['sock']}"}
             write(f"{hd}/neutron/dhcp_agent.ini", ini({
                 "DEFAULT": {"interface_driver": "openvswitch", "ovs_use_veth": "true",
-                            "enable_isolated_metadata": "false",
+                            "enable_isolated_metadata": "false", "num_sync_threads": 1,
                             "dhcp_driver": "neutron.agent.linux.dhcp.Dnsmasq",
                             "dnsmasq_dns_servers": ""},
                 "OVS": ovs_section,
@@ -649,7 +649,40 @@ class Cloud:
         vm["tap"] = tap
 
     def wait_active(self):
-        run([PY, f"{HERE}/oslab_seed.py", "active", self.dir], env=self.os_env(), timeout=300)
+        """Every port ACTIVE.  Under load the DHCP agent's first privsep
+        start can race with itself and leave the agent stuck (greenlet
+        "cannot switch to a different thread"): then it is restarted once."""
+        cp = run([PY, f"{HERE}/oslab_seed.py", "active", self.dir, "120"], env=self.os_env(),
+                 timeout=300, check=False)
+        if cp.returncode == 0:
+            return
+        log("ports still down after 120 s: restarting the DHCP and L3 agents")
+        for h in self.hosts:
+            if h["network_node"]:
+                for kind, ini_name in (("dhcp-agent", "dhcp_agent.ini"),
+                                       ("l3-agent", "l3_agent.ini")):
+                    self.restart_agent(h, kind, ini_name)
+        run([PY, f"{HERE}/oslab_seed.py", "active", self.dir, "240"], env=self.os_env(),
+            timeout=400)
+
+    def restart_agent(self, h, kind, ini_name):
+        name = f"{kind}-{h['name']}"
+        try:
+            pid = int(open(f"{self.dir}/pids/{name}.pid").read())
+        except (OSError, ValueError):
+            pid = None
+        if pid:
+            # The agent and its children (privsep helpers); dnsmasq and
+            # haproxy are Neutron's and are found again by the new agent.
+            kids = run(["pgrep", "-P", str(pid)], check=False).stdout.split()
+            for p in [pid] + [int(k) for k in kids]:
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except OSError:
+                    pass
+        hd = f"{self.dir}/{h['name']}"
+        self.daemon(name, [f"neutron-{kind}", f"--config-file={hd}/neutron/neutron.conf",
+                           f"--config-file={hd}/neutron/{ini_name}"], netns=h["netns"])
 
     def healthy(self, st):
         for f in os.listdir(f"{self.dir}/pids") if os.path.isdir(f"{self.dir}/pids") else []:

@@ -170,7 +170,7 @@ def resources(d, hosts):
     state_save(d, st)
 
 
-def active(d):
+def active(d, timeout=240):
     st = state_load(d)
     c = conn()
 
@@ -180,7 +180,7 @@ def active(d):
             p.device_owner.startswith("compute:") or
             p.device_owner in ("network:dhcp", "network:router_interface"))]
         return not down
-    wait(ports_ok, 240, "server, DHCP and router ports ACTIVE")
+    wait(ports_ok, timeout, "server, DHCP and router ports ACTIVE")
     for n in st["networks"][1:]:
         wait(lambda: os.path.exists(f"/run/netns/qdhcp-{n}"), 120, f"qdhcp-{n}")
     for r in st["routers"]:
@@ -197,7 +197,7 @@ def main():
     elif step == "resources":
         resources(d, arg)
     elif step == "active":
-        active(d)
+        active(d, arg or 240)
     else:
         raise SystemExit(f"unknown step {step}")
 

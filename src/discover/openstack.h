@@ -89,6 +89,9 @@ int os_catalog_endpoint(char **out, const json_t *catalog, const char *type,
  * an object. */
 json_t *os_trim(const json_t *item, const char *kind);
 
+/* The fields os_trim keeps of `kind` (NULL-terminated), or NULL. */
+const char *const *os_kind_fields(const char *kind);
+
 /* The request body of a Keystone v3 token request (password or
  * application credential, see struct os_auth). */
 struct os_auth {
@@ -184,6 +187,7 @@ struct os_list {
 	const char *kind;     /* os_trim kind */
 	bool paginate;        /* the API takes limit/marker */
 	bool optional;        /* a 404 means "not enabled here": empty, no error */
+	bool fields;          /* ask only for the kept fields (Neutron's `fields`) */
 	/* Out. */
 	json_t *items;        /* the trimmed items (owned; NULL on failure) */
 	int error;            /* 0 or CAL_E* */

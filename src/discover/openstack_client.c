@@ -251,6 +251,17 @@ static char *oc_page_url(struct os_client *c, const struct os_list *l, struct oc
 	url = cal_strdup_printf("%s%s%slimit=%d%s%s", s->base, path, strchr(path, '?') ? "&" : "?",
 				c->opts.page_size, esc ? "&marker=" : "", esc ? esc : "");
 	curl_free(esc);
+	/* Only what we keep crosses the wire (ports carry large binding
+	 * profiles and extension fields we never read). */
+	for (const char *const *f = l->fields ? os_kind_fields(l->kind) : NULL; url && f && *f;
+	     f++) {
+		char *fe = curl_easy_escape(NULL, *f, 0);
+		char *u2 = fe ? cal_strdup_printf("%s&fields=%s", url, fe) : NULL;
+
+		curl_free(fe);
+		free(url);
+		url = u2;
+	}
 	return url;
 }
 

@@ -140,6 +140,14 @@ static const struct {
 	{ "region", k_region },
 };
 
+const char *const *os_kind_fields(const char *kind)
+{
+	for (size_t i = 0; kind && i < sizeof(op_kinds) / sizeof(op_kinds[0]); i++)
+		if (strcmp(op_kinds[i].kind, kind) == 0)
+			return op_kinds[i].keys;
+	return NULL;
+}
+
 json_t *os_trim(const json_t *item, const char *kind)
 {
 	const char *const *keys = NULL;

@@ -293,6 +293,7 @@ struct fake {
 	char malformed[128];  /* this path answers malformed JSON */
 	bool tls;
 	char *tls_key, *tls_cert;
+	int fields_asked;     /* list requests that named their fields */
 };
 
 struct upload {
@@ -313,6 +314,15 @@ static enum MHD_Result fake_reply(struct MHD_Connection *c, unsigned status, con
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result fake_field(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *value)
+{
+	(void)kind;
+	if (strcmp(key, "fields") == 0 && value)
+		json_object_set_new(cls, value, json_true());
+	return MHD_YES;
 }
 
 static enum MHD_Result fake_list(struct fake *f, struct MHD_Connection *c, const char *svc_path)
@@ -338,8 +348,30 @@ static enum MHD_Result fake_list(struct fake *f, struct MHD_Connection *c, const
 			if (strcmp(cal_json_str(json_array_get(items, i), "id"), marker) == 0)
 				start = i + 1;
 	}
-	for (i = start; i < json_array_size(items) && i < start + limit; i++)
-		json_array_append(page, json_array_get(items, i));
+	{
+		/* Neutron's `fields`: only those keys of each item. */
+		json_t *want = json_object();
+
+		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, fake_field, want);
+		f->fields_asked += json_object_size(want) > 0;
+		for (i = start; i < json_array_size(items) && i < start + limit; i++) {
+			json_t *it = json_array_get(items, i), *v;
+			const char *k;
+
+			if (!json_object_size(want)) {
+				json_array_append(page, it);
+				continue;
+			}
+			json_t *x;
+
+			v = json_object();
+			json_object_foreach(it, k, x)
+				if (json_object_get(want, k))
+					json_object_set(v, k, json_object_get(it, k));
+			json_array_append_new(page, v);
+		}
+		json_decref(want);
+	}
 	doc = json_pack("{s:o}", key, page);
 	if (limit_s && i < json_array_size(items)) {
 		char href[256], lk[64];
@@ -583,7 +615,7 @@ static void test_client_pagination(void **state)
 		{ .service = "compute", .path = "/servers/detail?all_tenants=1", .key = "servers",
 		  .kind = "server", .paginate = true },
 		{ .service = "network", .path = "/v2.0/ports", .key = "ports", .kind = "port",
-		  .paginate = true },
+		  .paginate = true, .fields = true },
 	};
 	size_t ns = fake_count(f, "compute/v2.1/servers/detail");
 	size_t np = fake_count(f, "network/v2.0/ports");
@@ -597,6 +629,16 @@ static void test_client_pagination(void **state)
 	/* limit=2: every page is a request, and nothing more. */
 	assert_int_equal(l[0].pages, ns == 0 ? 1 : (int)((ns + 1) / 2));
 	assert_int_equal(f->list_requests, l[0].pages + l[1].pages);
+	/* Neutron is asked for the kept fields only (every page), and they
+	 * are enough: ids for the markers, what the builder reads. */
+	assert_int_equal(f->fields_asked, l[1].pages);
+	for (size_t i = 0; i < json_array_size(l[1].items); i++) {
+		json_t *p = json_array_get(l[1].items, i);
+
+		assert_true(*cal_json_str(p, "id") && *cal_json_str(p, "network_id"));
+		assert_non_null(json_object_get(p, "binding:host_id"));
+		assert_non_null(json_object_get(p, "device_owner"));
+	}
 	assert_true(l[1].pages >= 2);
 	/* Items in API order, none twice. */
 	for (size_t i = 1; i < json_array_size(l[1].items); i++)
