@@ -116,7 +116,7 @@ struct os_http_opts {
 	int connect_timeout_ms;/* <= 0 = 10 s */
 	const char *cacert;    /* CA bundle for TLS; NULL = system */
 	bool insecure;         /* do not verify TLS peers */
-	int parallel;          /* transfers at once; <= 0 = 4 */
+	int parallel;          /* transfers at once; <= 0 = 8 */
 };
 
 struct os_req {
@@ -132,6 +132,7 @@ struct os_req {
 	char *subject_token;   /* X-Subject-Token response header */
 	int error;             /* 0, or CAL_EIO / CAL_ETIMEOUT when no answer */
 	char errmsg[256];      /* why there was no answer */
+	int64_t elapsed_us;    /* the transfer's time */
 	/* Private. */
 	void *easy;
 	size_t cap;

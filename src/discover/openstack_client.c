@@ -334,6 +334,10 @@ int os_client_list(struct os_client *c, struct os_list *lists, size_t n)
 			struct oc_state *s = &st[idx[k]];
 			char *marker = NULL;
 
+			/* URLs carry no secret (the token is a header). */
+			cal_log_debug("openstack", "GET %s: HTTP %ld, %zu bytes in %lld ms", r->url,
+				      r->status, r->resp_len, (long long)(r->elapsed_us / 1000));
+
 			if (r->error) {
 				l->error = r->error;
 				snprintf(l->errmsg, sizeof(l->errmsg), "cannot reach %s: %s", r->url,

@@ -144,7 +144,7 @@ int os_config_client_opts(struct os_client_opts *out, json_t **out_secret, const
 	out->http.timeout_ms = (int)cal_json_int(os, "timeout", 30) * 1000;
 	out->http.cacert = oc_opt(os, "cacert");
 	out->http.insecure = json_is_true(json_object_get(os, "insecure"));
-	out->http.parallel = (int)cal_json_int(os, "parallel", 4);
+	out->http.parallel = (int)cal_json_int(os, "parallel", 8);
 	*out_secret = secret;
 	return 0;
 }

@@ -56,7 +56,7 @@ int os_http_new(struct os_http **out, const struct os_http_opts *opts)
 	if (h->opts.connect_timeout_ms <= 0)
 		h->opts.connect_timeout_ms = 10000;
 	if (h->opts.parallel <= 0)
-		h->opts.parallel = 4;
+		h->opts.parallel = 8;
 	if (h->opts.cacert && *h->opts.cacert)
 		h->cacert = strdup(h->opts.cacert);
 	h->opts.cacert = h->cacert;
@@ -106,6 +106,7 @@ void os_req_reset(struct os_req *r)
 	r->status = 0;
 	r->error = 0;
 	r->errmsg[0] = '\0';
+	r->elapsed_us = 0;
 	r->too_big = false;
 }
 
@@ -242,7 +243,11 @@ static void oh_finish(struct os_http *h, struct os_req *r, CURLcode res)
 {
 	CURL *e = r->easy;
 
+	curl_off_t t = 0;
+
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &t);
+	r->elapsed_us = (int64_t)t;
 	h->bytes += r->resp_len;
 	if (res != CURLE_OK) {
 		r->error = res == CURLE_OPERATION_TIMEDOUT ? CAL_ETIMEOUT : CAL_EIO;
