@@ -117,7 +117,7 @@ static json_t *oa_operation(const struct srv_route *r)
 json_t *srv_openapi(const struct srv *s)
 {
 	const struct srv_route *routes;
-	json_t *doc, *paths = json_object();
+	json_t *doc, *paths = json_object(), *error, *schema, *components;
 	size_t n;
 
 	(void)s;
@@ -136,15 +136,19 @@ json_t *srv_openapi(const struct srv *s)
 			m[j] = (char)tolower((unsigned char)m[j]);
 		json_object_set_new(item, m, oa_operation(&routes[i]));
 	}
-	doc = json_pack(
-		"{s:s, s:{s:s, s:s, s:s}, s:o, s:[{s:[]}], s:{s:{s:{s:s, s:s, s:s}}, "
-		"s:{s:{s:s, s:{s:{s:{s:{s:s, s:{s:{s:s, s:{s:{s:s}, s:{s:s}, s:{s:s}}}}}}}}}}}}",
-		"openapi", "3.0.3", "info", "title", "Calipso API", "version", CAL_VERSION,
-		"description", "Calipso's REST API (docs/api.md).", "paths", paths, "security",
-		"token", "components", "securitySchemes", "token", "type", "apiKey", "in", "header",
-		"name", "X-Auth-Token", "responses", "Error", "description",
-		"{\"error\": {\"message\", \"code\", \"title\"}}", "content", "application/json",
-		"schema", "type", "object", "properties", "error", "type", "object", "properties",
-		"message", "type", "string", "code", "type", "string", "title", "type", "string");
+	/* Built step by step: one json_pack of this depth is unreadable. */
+	error = json_pack("{s:s, s:{s:{s:s}, s:{s:s}, s:{s:s}}}", "type", "object", "properties",
+			  "message", "type", "string", "code", "type", "string", "title", "type",
+			  "string");
+	schema = json_pack("{s:s, s:{s:o}}", "type", "object", "properties", "error", error);
+	components = json_pack(
+		"{s:{s:{s:s, s:s, s:s}}, s:{s:{s:s, s:{s:{s:o}}}}}", "securitySchemes", "token",
+		"type", "apiKey", "in", "header", "name", "X-Auth-Token", "responses", "Error",
+		"description", "{\"error\": {\"message\", \"code\", \"title\"}}", "content",
+		"application/json", "schema", schema);
+	doc = json_pack("{s:s, s:{s:s, s:s, s:s}, s:o, s:[{s:[]}], s:o}", "openapi", "3.0.3",
+			"info", "title", "Calipso API", "version", CAL_VERSION, "description",
+			"Calipso's REST API (docs/api.md).", "paths", paths, "security", "token",
+			"components", components);
 	return doc;
 }

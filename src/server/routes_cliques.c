@@ -304,11 +304,11 @@ static void cc_get(struct srv_req *r)
 			continue;
 		}
 		if ((int)json_array_size(out) < limit)
-			json_array_append_new(out, json_pack("{s:s, s:s, s:O}", "id",
+			json_array_append_new(out, json_pack("{s:s, s:s, s:o}", "id",
 							     cal_json_str(t, "id"), "focal_point_type",
 							     cal_json_str(t, "focal_point_type"),
 							     "constraints",
-							     cons ? cons : json_array()));
+							     cons ? json_incref(cons) : json_array()));
 	}
 	json_decref(types);
 	if (r->p[CC_ID].set) {

@@ -192,6 +192,12 @@ def server_factory(tmp_path):
             s.stop(timeout=20)
         finally:
             s.kill()
+    # Under ASan/UBSan ($CALIPSO_BIN from a sanitizer build), any report
+    # fails the test that ran the server.
+    for s in made:
+        log = s.log()
+        for mark in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            assert mark not in log, f"sanitizer report from calipso serve:\n{log}"
 
 
 @pytest.fixture

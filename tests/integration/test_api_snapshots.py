@@ -77,8 +77,7 @@ def test_snapshots_diff_designs_reports(lab, scanned_db, server_factory):
     r = srv.get("/reports", tok, env_name=env, kind="inventory", format="csv")
     assert r.headers["Content-Type"].startswith("text/csv") and "host1" in r.body
     assert srv.get("/reports", tok, env_name=env).json == {"reports": []}
-    r = srv.request("POST", "/reports", token=tok, body={"env_name": env, "kind": "impact",
-                                                         "object_id": "host1:host_pnic:eth0",
+    r = srv.request("POST", "/reports", token=tok, body={"env_name": env, "kind": "health",
                                                          "format": "json"})
     assert r.status == 201 and "content" not in r.json, r
     rid = r.json["id"]

@@ -925,6 +925,13 @@ static void test_routes(void **state)
 		}
 	}
 	assert_int_equal(ops, n);
+	assert_non_null(json_object_get(json_object_get(json_object_get(json_object_get(
+		json_object_get(json_object_get(json_object_get(json_object_get(
+			json_object_get(doc, "components"), "responses"), "Error"), "content"),
+			"application/json"), "schema"), "properties"), "error"), "properties"));
+	assert_string_equal(cal_json_str(json_object_get(json_object_get(json_object_get(
+				    doc, "components"), "securitySchemes"), "token"), "name"),
+			    "X-Auth-Token");
 	json_decref(doc);
 }
 
