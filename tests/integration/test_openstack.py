@@ -132,9 +132,23 @@ def test_every_listed_object_is_in_the_inventory(scanned, truth):
             assert o["type"] == t
             for src, dst in fields.items():
                 assert o.get(dst) == item[src], (kind, item["ID"], dst, o.get(dst), item[src])
+    for item in truth["agents"]:
+        o = objs[item["ID"]]
+        assert o["alive"] == item["Alive"] and o["admin_state_up"] == item["State"]
+        assert o["parent_id"] == item["Host"]
     for item in truth["routers"]:
         vs = [o for o in _of_type(objs, "vservice").values() if o.get("router_id") == item["ID"]]
         assert vs, f"router {item['ID']} is no vservice"
+        for v in vs:
+            assert v["project_id"] == item["Project"]
+            assert item["External gateway info"]["network_id"] in v["network"]
+    for item in truth["hypervisors"]:
+        h = objs[item["Hypervisor Hostname"]]
+        assert h["type"] == "host" and "Compute" in h["host_type"]
+        assert h["hypervisor_type"] == item["Hypervisor Type"]
+        assert h["ip_address"] == item["Host IP"] and h["state"] == item["State"]
+    for item in truth["projects"]:
+        assert objs[item["ID"]]["enabled"] == item["Enabled"]
     for item in truth["subnets"]:
         net = objs[item["Network"]]
         assert item["Subnet"] in net["cidrs"]
