@@ -273,8 +273,9 @@ describe('the lab in the browser', () => {
 		await b.page.goto(`${s.base}/#/env/lab/messages`);
 		await b.page.waitForSelector('#messages tbody tr');
 		expect(await b.page.textContent('#messages')).toContain('scan');
-		const info = await b.page.textContent('.counter[data-level="info"]');
-		expect(Number(info!.replace(/\D+/g, ''))).toBeGreaterThan(0);
+		// The top bar counts them: at least the scans' own messages.
+		await b.page.waitForFunction(() => Number((document.querySelector('.counter[data-level="info"]')?.textContent ?? '')
+			.replace(/\D+/g, '')) > 0, undefined, { timeout: 10000 });
 		await shot(b.page, '16-messages');
 	});
 

@@ -20,7 +20,7 @@ import { homeView } from './views/home';
 import { envView } from './views/env';
 import { hostView } from './views/host';
 import { objectView } from './views/object';
-import { cliqueView } from './views/clique';
+import { cliqueView, loadGraphModule } from './views/clique';
 import { impactView } from './views/impact';
 import { searchView } from './views/search';
 import { snapshotsView } from './views/snapshots';
@@ -44,6 +44,7 @@ export class Shell {
 	private readonly app: AppState;
 	private top: HTMLElement | null = null;
 	private envSelect: HTMLSelectElement | null = null;
+	private search: SearchBox | null = null;
 	private counters: HTMLElement | null = null;
 	private sidebar: HTMLElement | null = null;
 	private nav: HTMLElement | null = null;
@@ -53,6 +54,7 @@ export class Shell {
 	private dispose: (() => void)[] = [];
 	private viewCtl: AbortController | null = null;
 	private counterTimer: ReturnType<typeof setInterval> | null = null;
+	private countersAt = 0;
 	private envsLoaded = false;
 
 	constructor(root: HTMLElement, app: AppState) {
@@ -161,6 +163,7 @@ export class Shell {
 		this.envSelect = h('select', { 'aria-label': 'environment', id: 'env-select' });
 		this.envSelect.addEventListener('change', () => this.go(href('env', this.envSelect!.value)));
 		const search = new SearchBox(this.app.api, () => this.app.env, (x) => this.go(x));
+		this.search = search;
 		this.counters = h('div.counters', { 'aria-label': 'messages by level' });
 		const signOut = h('button', { id: 'sign-out', type: 'button' }, 'Sign out');
 		signOut.addEventListener('click', async () => {
@@ -180,6 +183,11 @@ export class Shell {
 		this.main = h('main.main', { id: 'main' });
 		this.root.append(this.top, h('div.body', null, this.sidebar, this.main));
 		this.counterTimer = setInterval(() => void this.refreshCounters(), 30000);
+		// Graphs draw faster once cytoscape's code is warm: do it while
+		// the operator reads the first page (not when a graph is the
+		// first page: that one warms it up anyway).
+		if (!location.hash.includes('/clique/') && !location.hash.includes('/diff'))
+			setTimeout(() => void loadGraphModule().then((m) => m.warmUp()), 1500);
 	}
 
 	private updateFrame(route: Route): void {
@@ -205,12 +213,17 @@ export class Shell {
 			void this.refreshCounters();
 		}
 		this.tree?.select(route.id ?? null);
+		// Counters follow what the operator just did (a scan writes
+		// messages): read again when a page opens, at most every 5 s.
+		if (Date.now() - this.countersAt > 5000)
+			void this.refreshCounters();
 	}
 
 	private async refreshCounters(): Promise<void> {
 		const env = this.app.env;
 		if (!env || !this.counters)
 			return;
+		this.countersAt = Date.now();
 		try {
 			const c = foldCounts(await this.app.api.messageCounts(env));
 			replace(this.counters, COUNTERS.map((k) => h('a', {
@@ -224,6 +237,7 @@ export class Shell {
 
 	private show(route: Route): void {
 		this.endView();
+		this.search?.close();
 		const main = this.main!;
 		main.className = 'main';
 		replace(main);

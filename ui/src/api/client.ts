@@ -230,8 +230,10 @@ export class CalipsoApi {
 		return list<Snapshot>(doc, 'snapshots');
 	}
 
+	/** Takes a snapshot now; with `scan`, the server queues a scan first and
+	 * answers with it ({"scan_id", "scan"}): the snapshot is taken when it ends. */
 	createSnapshot(env: string, body: { name: string; note?: string; clique?: string; scan?: boolean;
-		pinned?: boolean }): Promise<Snapshot> {
+		pinned?: boolean }): Promise<Snapshot & { scan_id?: number; scan?: Scan }> {
 		return this.http.request('POST', '/snapshots', undefined, { env_name: env, ...body });
 	}
 
@@ -261,8 +263,13 @@ export class CalipsoApi {
 		return this.http.request('POST', '/reports', undefined, { env_name: env, ...body });
 	}
 
-	/** The address of a report's content (opened in a new tab). */
-	reportUrl(env: string, q: Query): string {
-		return this.http.url('/reports', { env_name: env, ...q });
+	/** A report made now (GET /reports?kind=...), as its text. */
+	report(env: string, q: Query): Promise<string> {
+		return this.http.request<string>('GET', '/reports', { env_name: env, ...q }, undefined, { raw: true });
+	}
+
+	/** A kept report's content. */
+	keptReport(env: string, id: number | string): Promise<string> {
+		return this.http.request<string>('GET', '/reports', { env_name: env, id }, undefined, { raw: true });
 	}
 }

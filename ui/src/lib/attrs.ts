@@ -77,6 +77,8 @@ export function allAttributes(o: InvObject): Row[] {
 export function longValue(v: unknown): string {
 	if (v === null || v === undefined)
 		return '';
+	if (Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object'))
+		return v.join(', ');
 	if (typeof v === 'object')
 		return JSON.stringify(v, null, 1).replace(/\n\s*/g, ' ');
 	return String(v);

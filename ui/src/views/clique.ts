@@ -7,7 +7,16 @@
 
 import type { Clique, InvObject } from '../api/types';
 import { buildGraph, type GBox, type GNode, type Marks } from '../graph/elements';
-import { CliqueGraph, download, type GraphTimings } from '../graph/view';
+import type { CliqueGraph, GraphTimings } from '../graph/view';
+
+/** cytoscape.js and the graph code: a chunk of their own, loaded by the
+ * first graph (dashboards and the login page do without it). */
+export type GraphModule = typeof import('../graph/view');
+let graphModule: Promise<GraphModule> | null = null;
+export function loadGraphModule(): Promise<GraphModule> {
+	graphModule ??= import('../graph/view');
+	return graphModule;
+}
 import { keyAttributes } from '../lib/attrs';
 import { h, replace } from '../lib/dom';
 import { formatTime } from '../lib/format';
@@ -61,8 +70,10 @@ export interface GraphPageOpts {
 }
 
 /** Draws a clique page (also used by the diff view with marks). */
-export function graphPage(ctx: ViewCtx, env: string, c: Clique, opts: GraphPageOpts, fetchMs: number, t0: number): CliqueGraph {
+export function graphPage(ctx: ViewCtx, env: string, c: Clique, opts: GraphPageOpts, fetchMs: number, t0: number,
+	mod: GraphModule): CliqueGraph {
 	const { el } = ctx;
+	const { CliqueGraph, download } = mod;
 	ctx.fullHeight(true);
 	const model = buildGraph(c, opts.marks);
 	const wrap = h('div.graph-wrap');
@@ -160,6 +171,7 @@ export async function cliqueView(ctx: ViewCtx): Promise<void> {
 	const t0 = performance.now();
 	const wait = loading('Loading the clique…');
 	el.append(wait);
+	const mod = loadGraphModule();
 	let c: Clique;
 	try {
 		c = await app.api.clique(env, id, at, signal);
@@ -172,6 +184,7 @@ export async function cliqueView(ctx: ViewCtx): Promise<void> {
 		return;
 	}
 	const fetchMs = performance.now() - t0;
+	const m = await mod;
 	wait.remove();
 	const focal = c.nodes.find((n) => n.id === c.focal_point);
 	const health = level(c.health) ?? 'unknown';
@@ -199,5 +212,5 @@ export async function cliqueView(ctx: ViewCtx): Promise<void> {
 			atBox,
 			at ? navBtn('Live', 'the clique as it is now', href('clique', env, id), 'g-live') : null,
 		].filter(Boolean) as Node[],
-	}, fetchMs, t0);
+	}, fetchMs, t0, m);
 }

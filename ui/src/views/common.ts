@@ -85,13 +85,14 @@ export function crumbs(env: string, o: InvObject): HTMLElement {
 
 export function errorBox(e: unknown): HTMLElement {
 	let msg = e instanceof Error ? e.message : String(e);
-	if (e instanceof ApiError && e.status === 404 && /^HTTP 404$/.test(msg))
-		msg = 'this route is not served by this server (HTTP 404)';
+	if (isMissingRoute(e))
+		msg = `this server does not serve this yet (${msg})`;
 	return h('div.error-box', { role: 'alert' }, msg);
 }
 
 export function isMissingRoute(e: unknown): boolean {
-	return e instanceof ApiError && (e.status === 404 || e.status === 405) && /HTTP 40[45]|no route|not found: \//i.test(e.message);
+	return e instanceof ApiError && (e.status === 404 || e.status === 405) &&
+		/HTTP 40[45]|no such resource|no route|not allowed/i.test(e.message);
 }
 
 export function loading(what = 'Loading…'): HTMLElement {

@@ -9,7 +9,8 @@ import { shortValue } from '../lib/attrs';
 import { h } from '../lib/dom';
 import { href } from '../router';
 import { badge, errorBox, icon, loading, objectHref, type ViewCtx } from './common';
-import { graphPage } from './clique';
+import { graphPage, loadGraphModule } from './clique';
+import { reportLink } from './report';
 
 function fieldsCell(fs: DiffObject['fields']): HTMLElement {
 	return h('div', null, (fs ?? []).map((f) => h('div.small', null, h('b', null, f.field), ': ',
@@ -91,7 +92,7 @@ export async function diffView(ctx: ViewCtx): Promise<void> {
 			h('button', { type: 'button', class: view === 'table' ? 'active' : '', id: 'diff-tab-table' }, 'Changes')),
 		scope?.startsWith('clique:') ? h('a', { href: href('diff', env, undefined, { a, b, scope, view: 'graph' }) },
 			h('button', { type: 'button', class: view === 'graph' ? 'active' : '', id: 'diff-tab-graph' }, 'Graph')) : null,
-		h('a', { href: app.api.reportUrl(env, { kind: 'diff', a, b, scope, format: 'html' }), target: '_blank', style: { marginLeft: 'auto', alignSelf: 'center' } }, 'report'));
+		h('span', { style: { marginLeft: 'auto', alignSelf: 'center' } }, reportLink(app.api, env, { kind: 'diff', a, b, scope }, 'report', 'diff-report')));
 	if (view === 'graph' && scope?.startsWith('clique:')) {
 		const focal = scope.slice('clique:'.length);
 		let bside: Clique;
@@ -107,7 +108,8 @@ export async function diffView(ctx: ViewCtx): Promise<void> {
 		}
 		const t0 = performance.now();
 		const { clique, marks } = diffGraph(bside, d);
-		graphPage(ctx, env, clique, { title: [title], marks, extraTools: [tabs], sub: summaryCards(d) }, 0, t0);
+		graphPage(ctx, env, clique, { title: [title], marks, extraTools: [tabs], sub: summaryCards(d) }, 0, t0,
+			await loadGraphModule());
 		return;
 	}
 	el.append(title, summaryCards(d), tabs, changesTable(env, d));

@@ -9,7 +9,7 @@ import { isFinal } from '../lib/scan';
 import { href } from '../router';
 import { FOLDER_NAMES } from '../state/tree';
 import { CLIQUE_TYPES, errorBox, icon, loading, objLink, statusBadge, type ViewCtx } from './common';
-import { countCards, lastScanLine, sourcesTable } from './home';
+import { countCards, lastScanLine, sourcesSummary, sourcesTable } from './home';
 import { pagedTable, type Column } from './paged';
 import { watchScan } from './scanwatch';
 
@@ -49,7 +49,7 @@ export async function envView(ctx: ViewCtx): Promise<void> {
 	const refreshHead = async () => {
 		try {
 			const health = await app.api.health();
-			replace(head, lastScanLine(health.environments?.[env]),
+			replace(head, lastScanLine(health.environments?.[env]), sourcesSummary(health.environments?.[env]),
 				h('details', null, h('summary', null, 'Sources of the last scan'), sourcesTable(health.environments?.[env])));
 		} catch (e) {
 			replace(head, errorBox(e));

@@ -22,6 +22,18 @@ export function sourcesTable(h_: HealthEnv | undefined): HTMLElement {
 				s.error ? h('span.muted.small', null, ` ${s.error}`) : null)))));
 }
 
+/** "10 of 10 sources answered", or which did not. */
+export function sourcesSummary(hv: HealthEnv | undefined): HTMLElement {
+	const src = hv?.sources ?? [];
+	if (!src.length)
+		return h('div.muted.small', null, 'no source has answered yet');
+	const bad = src.filter((x) => x.status !== 'ok');
+	return h('div.small', { class: bad.length ? '' : 'muted' },
+		`${src.length - bad.length} of ${src.length} sources answered`,
+		bad.length ? h('span', null, ': not ', bad.map((x, i) => h('span', null, i ? ', ' : '',
+			badge('critical', `${x.host} ${x.source}`)))) : null);
+}
+
 export function countCards(counts: Record<string, number>): HTMLElement {
 	const types = Object.keys(counts).sort((a, b) => {
 		const ia = TYPE_ORDER.indexOf(a), ib = TYPE_ORDER.indexOf(b);
@@ -68,7 +80,8 @@ export async function homeView(ctx: ViewCtx): Promise<void> {
 			.flat().filter((x) => typeof x === 'string' && x).join(' · ');
 		grid.append(h('section.panel.envcard', { 'data-env': env.name },
 			h('h2', null, h('a', { href: href('env', env.name) }, env.name), facts ? h('span.muted.small', null, ` ${facts}`) : null),
-			lastScanLine(hv), h('h2', null, 'Objects'), counts, h('h2', null, 'Sources of the last scan'), sourcesTable(hv)));
+			lastScanLine(hv), sourcesSummary(hv), h('h2', null, 'Objects'), counts,
+			h('details', null, h('summary', null, 'Sources of the last scan'), sourcesTable(hv))));
 		app.api.objectCounts(env.name).then((c) => replace(counts, countCards(c)),
 			(e) => replace(counts, errorBox(e)));
 	}

@@ -7,6 +7,7 @@
 import { h, replace } from '../lib/dom';
 import { level } from '../lib/status';
 import { href } from '../router';
+import { reportLink } from './report';
 import { badge, crumbs, errorBox, icon, loading, objectHref, type ViewCtx } from './common';
 
 export interface ImpactEntry {
@@ -36,8 +37,9 @@ export interface ImpactDoc {
 	notes?: string[];
 }
 
-export const GROUPS: [keyof ImpactDoc, string][] = [
-	['by_project', 'Project'], ['by_host', 'Host'], ['by_network', 'Network'], ['by_switch', 'Switch'],
+export const GROUPS: [keyof ImpactDoc, string, string][] = [
+	['by_project', 'Project', 'projects'], ['by_host', 'Host', 'hosts'], ['by_network', 'Network', 'networks'],
+	['by_switch', 'Switch', 'switches'],
 ];
 
 /** Groups as [key, entries] sorted by size then name, entries resolved. */
@@ -76,7 +78,7 @@ export async function impactView(ctx: ViewCtx): Promise<void> {
 				h('a', { href: href('impact', env, id, { what_if: 'down', project }) },
 					h('button', { type: 'button', class: down ? 'primary' : '', id: 'impact-down' }, 'What if it goes down')),
 				h('a', { href: objectHref(env, { id, type: obj?.type }) }, 'the object'),
-				h('a', { href: app.api.reportUrl(env, { kind: 'impact', object_id: id, format: 'html' }), target: '_blank', id: 'impact-report' }, 'report')));
+				reportLink(app.api, env, { kind: 'impact', object_id: id, what_if: down ? 'down' : undefined, project }, 'report', 'impact-report')));
 		const doc = (await app.api.impact(env, id, { whatIfDown: down, project })) as ImpactDoc;
 		const lost = new Set(doc.lost ?? []);
 		const affected = doc.affected ?? [];
@@ -84,8 +86,8 @@ export async function impactView(ctx: ViewCtx): Promise<void> {
 		parts.push(h('div.cards', null,
 			h('div.card', null, h('div.num', { id: 'impact-count' }, String(affected.length)), h('div.lbl', null, 'focal points affected')),
 			down ? h('div.card', null, h('div.num', { id: 'impact-lost' }, String(lost.size)), h('div.lbl', null, 'lose their path')) : null,
-			...GROUPS.map(([k, name]) => h('div.card', null, h('div.num', null, String(Object.keys(doc[k] ?? {}).length)),
-				h('div.lbl', null, `${name.toLowerCase()}s`)))));
+			...GROUPS.map(([k, , plural]) => h('div.card', null, h('div.num', null, String(Object.keys(doc[k] ?? {}).length)),
+				h('div.lbl', null, plural)))));
 		for (const n of doc.notes ?? [])
 			parts.push(h('div.info-box.small', null, n));
 		if (!affected.length)

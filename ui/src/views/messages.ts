@@ -61,7 +61,9 @@ export async function messagesView(ctx: ViewCtx): Promise<void> {
 					h('a.objlink', { href: objectHref(env, { id: m.related_object, type: m.related_object_type }) },
 						icon(m.related_object_type ?? 'other'), m.display_context || m.related_object),
 					m.related_object_type && CLIQUE_TYPES.has(m.related_object_type)
-						? h('a.small', { href: href('clique', env, m.related_object), style: { marginLeft: '6px' } }, 'graph') : null) : ''),
+						? h('a.small', { href: href('clique', env, m.related_object), style: { marginLeft: '6px' } }, 'graph') : null)
+					: m.origin_type === 'scan' && m.origin_id !== undefined
+						? h('a', { href: href('scans', env) }, `scan ${String(m.origin_id)}`) : ''),
 				h('td', null, m.message))))),
 		h('div.row-actions', null,
 			page > 0 ? h('a', { href: href('messages', env, undefined, { level: lv || undefined, related_object: obj || undefined, page: String(page - 1) }) }, '‹ newer') : null,

@@ -70,6 +70,13 @@ export class SearchBox {
 		this.results.addEventListener('click', () => this.hide());
 	}
 
+	/** Closes the results (the page changed). */
+	close(): void {
+		this.run.cancel();
+		this.latest.cancel();
+		this.hide();
+	}
+
 	private hide(): void {
 		this.results.style.display = 'none';
 	}

@@ -7,6 +7,7 @@ import { h, replace } from '../lib/dom';
 import { formatTime } from '../lib/format';
 import { href } from '../router';
 import { errorBox, isMissingRoute, loading, type ViewCtx } from './common';
+import { watchScan } from './scanwatch';
 
 /** A snapshot name from a prefix and the time: "manual-20261125-1433". */
 export function snapshotName(prefix: string, d = new Date()): string {
@@ -132,11 +133,20 @@ export async function snapshotsView(ctx: ViewCtx): Promise<void> {
 		create.disabled = true;
 		replace(msg, loading(scan.checked ? 'Scanning, then taking the snapshot…' : 'Taking the snapshot…'));
 		try {
-			await app.api.createSnapshot(env, {
-				name: name.value.trim(), note: note.value.trim() || undefined, clique: clique.value.trim() || undefined,
+			const taken = name.value.trim();
+			const r = await app.api.createSnapshot(env, {
+				name: taken, note: note.value.trim() || undefined, clique: clique.value.trim() || undefined,
 				scan: scan.checked || undefined, pinned: pin.checked || undefined,
 			});
-			replace(msg, h('div.info-box', null, `snapshot ${name.value.trim()} taken`));
+			if (r.scan_id) {
+				// The server scans first and takes the snapshot when the scan ends.
+				const box = h('div');
+				replace(msg, box);
+				const done = await watchScan(app.api, env, r.scan_id, box, ctx.signal);
+				if (done && done.status !== 'completed' && done.status !== 'completed_with_errors')
+					throw new Error(`scan ${done.id} ${done.status}: no snapshot was taken`);
+			}
+			replace(msg, h('div.info-box', null, `snapshot ${taken} taken`));
 			name.value = snapshotName('manual');
 			await refresh();
 		} catch (err) {
