@@ -4,7 +4,9 @@
  * A snapshot row holds a time and what describes it (the scan it follows
  * and the sources that answered, counts, an optional clique scope), never
  * a copy of the inventory: the revisions valid at its time are the
- * snapshot.  Its time is the environment's newest revision time, read
+ * snapshot.  Its counts are the previous snapshot's plus what the
+ * revisions between the two times added and ended, so taking one costs
+ * the changes since the last, not the inventory's size.  Its time is the environment's newest revision time, read
  * under the writers' lock (db_lock(env), the lock cal_store_commit()
  * takes), so no later commit can write a revision at or before it.
  *
@@ -307,8 +309,9 @@ static int sn_sources(cal_store *st, json_t **out, int64_t *scan_out, const char
 	return *out ? 0 : cal_error_set(CAL_ENOMEM, "out of memory");
 }
 
-/* Live counts: {"objects": n, "links": n, "types": {type: n}}. */
-static int sn_counts(cal_store *st, json_t **out, const char *env)
+/* Live counts: {"objects": n, "links": n, "types": {type: n}}, counted
+ * over the live indexes (the first snapshot of an environment). */
+static int sn_counts_full(cal_store *st, json_t **out, const char *env)
 {
 	json_t *types = NULL;
 	json_int_t total = 0;
@@ -331,6 +334,103 @@ static int sn_counts(cal_store *st, json_t **out, const char *env)
 	*out = json_pack("{s:I, s:I, s:o}", "objects", total, "links", (json_int_t)links, "types",
 			 types);
 	return *out ? 0 : cal_error_set(CAL_ENOMEM, "out of memory");
+}
+
+/* Adds `sign` times the rows of one side of the revisions between t1 and
+ * t2 (see store_diff.c) to the counts, by type for objects. */
+static int sn_counts_side(cal_store *st, json_t *counts, const char *sql, const char *env,
+			  int64_t a, int64_t b, int64_t c, int sign, bool objects)
+{
+	json_t *types = json_object_get(counts, "types");
+	const char *what = objects ? "objects" : "links";
+	db_stmt *s;
+	int rc;
+
+	rc = db_prepare(st->db, &s, sql);
+	if (rc)
+		return rc;
+	rc = db_bind_text(s, 1, env);
+	if (rc == 0)
+		rc = db_bind_int64(s, 2, a);
+	if (rc == 0)
+		rc = db_bind_int64(s, 3, b);
+	if (rc == 0)
+		rc = db_bind_int64(s, 4, c);
+	while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
+		json_int_t n = sign * (json_int_t)db_col_int64(s, 1);
+
+		rc = 0;
+		json_object_set_new(counts, what, json_integer(cal_json_int(counts, what, 0) + n));
+		if (objects) {
+			const char *t = db_col_text(s, 0);
+			json_int_t now = cal_json_int(types, t, 0) + n;
+
+			if (now)
+				json_object_set_new(types, t, json_integer(now));
+			else
+				json_object_del(types, t);
+		}
+	}
+	db_reset(s);
+	return rc < 0 ? rc : 0;
+}
+
+/* The counts at `ts`: the newest earlier snapshot's, plus what the
+ * revisions between its time and `ts` added and minus what they ended
+ * (a cost in changes, not in inventory size); counted whole when there is
+ * no earlier snapshot. */
+static int sn_counts(cal_store *st, json_t **out, const char *env, int64_t ts)
+{
+	json_t *prev = NULL;
+	db_stmt *s;
+	int64_t t1 = 0;
+	int rc;
+
+	*out = NULL;
+	rc = db_prepare(st->db, &s, "SELECT ts, counts FROM snapshots WHERE env = ? AND ts <= ? "
+			"ORDER BY ts DESC, id DESC LIMIT 1");
+	if (rc)
+		return rc;
+	rc = db_bind_text(s, 1, env);
+	if (rc == 0)
+		rc = db_bind_int64(s, 2, ts);
+	if (rc == 0)
+		rc = db_step(s);
+	if (rc == DB_ROW) {
+		t1 = db_col_int64(s, 0);
+		rc = st_json_load(st, &prev, db_col_text(s, 1), "snapshot counts");
+	}
+	db_reset(s);
+	if (rc < 0)
+		return rc;
+	if (!json_is_object(prev) || !json_is_object(json_object_get(prev, "types"))) {
+		json_decref(prev);
+		return sn_counts_full(st, out, env);
+	}
+	if (t1 < ts) {
+		rc = sn_counts_side(st, prev, "SELECT type, COUNT(*) FROM objects WHERE env = ? AND "
+				    "valid_to > ? AND valid_to <= ? AND valid_from <= ? GROUP BY type",
+				    env, t1, ts, t1, -1, true);
+		if (rc == 0)
+			rc = sn_counts_side(st, prev, "SELECT type, COUNT(*) FROM objects WHERE env = ? "
+					    "AND valid_from > ? AND valid_from <= ? AND (valid_to IS "
+					    "NULL OR valid_to > ?) GROUP BY type", env, t1, ts, ts, 1,
+					    true);
+		if (rc == 0)
+			rc = sn_counts_side(st, prev, "SELECT '', COUNT(*) FROM links WHERE env = ? AND "
+					    "valid_to > ? AND valid_to <= ? AND valid_from <= ?", env,
+					    t1, ts, t1, -1, false);
+		if (rc == 0)
+			rc = sn_counts_side(st, prev, "SELECT '', COUNT(*) FROM links WHERE env = ? "
+					    "AND valid_from > ? AND valid_from <= ? AND (valid_to IS "
+					    "NULL OR valid_to > ?)", env, t1, ts, ts, 1, false);
+	}
+	if (rc) {
+		json_decref(prev);
+		return rc;
+	}
+	*out = prev;
+	return 0;
 }
 
 int cal_store_snapshot_create(cal_store *st, json_t **out, const struct cal_snapshot_spec *spec)
@@ -396,7 +496,7 @@ int cal_store_snapshot_create(cal_store *st, json_t **out, const struct cal_snap
 	}
 	rc = sn_sources(st, &sources, &scan_id, spec->env, spec->scan_id);
 	if (rc == 0)
-		rc = sn_counts(st, &counts, spec->env);
+		rc = sn_counts(st, &counts, spec->env, ts);
 	if (rc)
 		goto out;
 	stext = st_json_dump(sources);

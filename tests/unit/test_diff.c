@@ -127,6 +127,70 @@ static void test_snapshot_time_is_stable(void **state)
 	w_fini(&w);
 }
 
+/* A snapshot's counts start from the previous snapshot's and add what
+ * changed since: they must equal a full count. */
+static void assert_counts_full(cal_store *st, const json_t *snapshot)
+{
+	struct cal_query q = { .env = "e" };
+	json_t *types = NULL, *links = NULL, *c = json_object_get(snapshot, "counts");
+	const char *k;
+	json_t *v;
+	json_int_t total = 0;
+
+	assert_int_equal(cal_store_counts(st, &types, "e"), 0);
+	assert_int_equal(cal_store_links(st, &links, &q, NULL), 0);
+	json_object_foreach(types, k, v)
+		total += json_integer_value(v);
+	if (!json_equal(types, json_object_get(c, "types"))) {
+		char *a = json_dumps(types, JSON_SORT_KEYS), *b = json_dumps(c, JSON_SORT_KEYS);
+
+		fail_msg("counts %s, snapshot says %s", a, b);
+	}
+	assert_int_equal(cal_json_int(c, "objects", 0), total);
+	assert_int_equal(cal_json_int(c, "links", 0), (json_int_t)json_array_size(links));
+	json_decref(types);
+	json_decref(links);
+}
+
+static void test_snapshot_counts_follow_changes(void **state)
+{
+	cal_store *st = fx_store(state);
+	struct cal_retention r = { .keep_last = 1 };
+	struct world w;
+	json_t *s;
+
+	w_init(&w, "e", 2);
+	w_commit(st, &w, "e", T0);
+	s = snap(st, "e", "s1");
+	assert_counts_full(st, s);
+	json_decref(s);
+	/* A VM goes (instance and vNIC: the types shrink), a host comes, a
+	 * NIC changes, then changes back. */
+	w_remove(&w, "vm2");
+	w_remove(&w, "h2:vnic:tap2");
+	w_host(&w, "e", 3);
+	w_set(&w, "h1:host_pnic:eth0", "mtu", json_integer(9000));
+	w_commit(st, &w, "e", T0 + 10 * SEC);
+	w_set(&w, "h1:host_pnic:eth0", "mtu", json_integer(1500));
+	w_commit(st, &w, "e", T0 + 20 * SEC);
+	s = snap(st, "e", "s2");
+	assert_counts_full(st, s);
+	json_decref(s);
+	/* Every VM gone: a type disappears from the counts. */
+	w_remove(&w, "vm1");
+	w_remove(&w, "h1:vnic:tap1");
+	w_remove(&w, "vm3");
+	w_remove(&w, "h3:vnic:tap3");
+	w_commit(st, &w, "e", T0 + 30 * SEC);
+	assert_int_equal(cal_store_prune(st, NULL, "e", &r, 0), 0);
+	s = snap(st, "e", "s3");
+	assert_counts_full(st, s);
+	assert_null(json_object_get(json_object_get(json_object_get(s, "counts"), "types"),
+				    "instance"));
+	json_decref(s);
+	w_fini(&w);
+}
+
 /* ------------------------------------------------------------------ */
 /* Changes between times                                               */
 /* ------------------------------------------------------------------ */
@@ -784,6 +848,7 @@ int main(void)
 		cmocka_unit_test(test_volatile_fields_documented),
 		BOTH(test_snapshot_lifecycle),
 		BOTH(test_snapshot_time_is_stable),
+		BOTH(test_snapshot_counts_follow_changes),
 		BOTH(test_changes_between_times),
 		cmocka_unit_test_setup_teardown(test_changes_use_time_indexes, setup_sqlite,
 						teardown),
