@@ -6,6 +6,7 @@
  *   calipso_scheduled_runs_total
  *   calipso_inventory_objects{environment,type}         from the store
  *   calipso_scans_pending                               from the store
+ *   calipso_cache_hits_total, calipso_cache_misses_total, calipso_cache_bytes
  *   calipso_build_info{version}, calipso_start_time_seconds
  * Request counters are per route (the route table's index) and updated
  * with atomics, without a lock; scan series are few and take a mutex.
@@ -313,9 +314,12 @@ static int mt_store(struct mt_buf *b, cal_store *st)
 	return rc;
 }
 
-char *srv_metrics_render(struct srv_metrics *m, cal_store *st, size_t *len)
+char *srv_metrics_render(struct srv_metrics *m, struct srv_cache *cache, cal_store *st,
+			 size_t *len)
 {
 	struct mt_buf b = { 0 };
+	unsigned long long hits, misses;
+	size_t bytes;
 
 	*len = 0;
 	b.cap = 16384;
@@ -330,6 +334,14 @@ char *srv_metrics_render(struct srv_metrics *m, cal_store *st, size_t *len)
 		  CAL_VERSION, (double)m->started_us / 1e6);
 	mt_requests(m, &b);
 	mt_scans(m, &b);
+	srv_cache_stats(cache, &hits, &misses, &bytes);
+	mt_printf(&b, "# HELP calipso_cache_hits_total Answers given from the response cache.\n"
+		      "# TYPE calipso_cache_hits_total counter\ncalipso_cache_hits_total %llu\n"
+		      "# HELP calipso_cache_misses_total Cacheable answers made afresh.\n"
+		      "# TYPE calipso_cache_misses_total counter\ncalipso_cache_misses_total %llu\n"
+		      "# HELP calipso_cache_bytes Bytes of answers the cache keeps.\n"
+		      "# TYPE calipso_cache_bytes gauge\ncalipso_cache_bytes %zu\n",
+		  hits, misses, bytes);
 	mt_printf(&b, "# HELP calipso_scheduled_runs_total Schedules that fired.\n"
 		      "# TYPE calipso_scheduled_runs_total counter\ncalipso_scheduled_runs_total "
 		      "%llu\n", atomic_load(&m->schedule_runs));

@@ -246,7 +246,7 @@ static void mt_health_get(struct srv_req *r)
 static void mt_metrics_get(struct srv_req *r)
 {
 	size_t len;
-	char *text = srv_metrics_render(r->srv->metrics, r->st, &len);
+	char *text = srv_metrics_render(r->srv->metrics, r->srv->cache, r->st, &len);
 
 	if (!text) {
 		srv_reply_cal(r, CAL_EIO);

@@ -365,7 +365,8 @@ void srv_metrics_scan(struct srv_metrics *m, const char *env, const char *status
 void srv_metrics_schedule_run(struct srv_metrics *m);
 /* The Prometheus text exposition (malloc'ed); per-environment object
  * counts come from the store. */
-char *srv_metrics_render(struct srv_metrics *m, cal_store *st, size_t *len);
+char *srv_metrics_render(struct srv_metrics *m, struct srv_cache *cache, cal_store *st,
+			 size_t *len);
 
 struct srv_access_log *srv_access_log_open(const char *where);
 void srv_access_log_close(struct srv_access_log *l);

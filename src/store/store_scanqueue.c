@@ -3,10 +3,10 @@
  * environment at a time, also across servers sharing PostgreSQL), and
  * listing scans with the filters and paging of the REST API.
  *
- * Claiming is one UPDATE whose condition re-checks `status = 'pending'`:
- * when two servers race for the same scan, PostgreSQL re-evaluates the
- * condition for the second one after the first committed, and it claims
- * nothing (it then tries again).  On SQLite the write lock serialises them.
+ * Claiming is one UPDATE in a transaction that first takes the queue's
+ * writer lock (SQLite's write lock; an advisory lock on PostgreSQL), so
+ * that claims of all servers happen one after the other and "no running
+ * scan of that environment" is read after the previous claim committed.
  */
 #include "store/store_int.h"
 
@@ -22,8 +22,12 @@ int cal_store_scan_claim(cal_store *st, json_t **out)
 
 	*out = NULL;
 	rc = db_begin(st->db);
-	if (rc)
+	if (rc == 0)
+		rc = db_lock(st->db, "calipso:scan-queue");
+	if (rc) {
+		db_rollback(st->db);
 		return rc;
+	}
 	rc = db_prepare(st->db, &s,
 			"UPDATE scans SET status = 'running', "
 			"started = CASE WHEN started IS NULL THEN ? ELSE started END "

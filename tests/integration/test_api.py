@@ -863,6 +863,9 @@ def test_health_and_metrics(lab, srv, admin):
     for t, n in counts.items():
         assert f'calipso_inventory_objects{{environment="{env}",type="{t}"}} {n}' in text
     assert "calipso_scans_pending 0" in text
+    # The second and third reads of host1 came from the cache.
+    hits = int(re.search(r"^calipso_cache_hits_total (\d+)$", text, re.M).group(1))
+    assert hits >= 2, text
 
 
 def test_tls(db_path, server_factory, tmp_path):
