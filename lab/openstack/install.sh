@@ -5,6 +5,8 @@
 # comes with python3-nova and runs the fake driver), the openstack CLI and
 # openstacksdk.  Idempotent: installs only what is missing.
 #
+# sudo: oslo.privsep starts its helpers through it even for root.
+#
 # Package scripts must not start services (there is no init system, and
 # oslab.py starts every daemon itself, bound to 127.0.0.1): a policy-rc.d
 # that exits 101 is in place for the duration of the install.  Services are
@@ -15,7 +17,7 @@ PKGS="mariadb-server rabbitmq-server keystone glance-api placement-api
  neutron-server neutron-openvswitch-agent neutron-dhcp-agent neutron-l3-agent
  nova-api nova-conductor nova-scheduler python3-nova
  python3-openstackclient python3-openstacksdk python3-pymysql
- uwsgi uwsgi-plugin-python3 openvswitch-switch ethtool dnsmasq-base iproute2"
+ uwsgi uwsgi-plugin-python3 openvswitch-switch ethtool dnsmasq-base iproute2 sudo"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install.sh: run as root" >&2
