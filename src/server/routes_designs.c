@@ -1,7 +1,8 @@
 /* routes_designs.c - /designs (expected states of an environment,
  * docs/snapshots.md "Designs") and /reports (diff, impact, health and
  * inventory reports in HTML, JSON or CSV, generated now and kept, or read
- * back; a report's content is answered with its own content type).
+ * back; a report's content is answered with its own content type).  Exports
+ * and reports (Graphviz layouts) run on defer workers.
  */
 #include "server/server_int.h"
 
@@ -47,7 +48,8 @@ static const struct srv_field ds_body[] = {
 	{ NULL, 0, false, NULL, NULL },
 };
 
-static void ds_post(struct srv_req *r)
+/* On a defer worker: an export reads the whole environment. */
+static void ds_make(struct srv_req *r)
 {
 	const char *env = cal_json_str(r->json, "env_name"), *name = cal_json_str(r->json, "name");
 	const char *from = cal_json_str_or_null(r->json, "from");
@@ -56,13 +58,6 @@ static void ds_post(struct srv_req *r)
 	json_t *out = NULL;
 	int rc;
 
-	if (srv_require_env(r, env, true) || srv_check_env_exists(r, env))
-		return;
-	if (!from == !text) {
-		srv_reply_error(r, 400, "give either 'from' (a snapshot, live or a time) or 'text' "
-				"(a design document)");
-		return;
-	}
 	rc = from ? cal_design_set(r->st, &out, env, name, from, replace)
 		  : cal_design_import(r->st, &out, env, name, text, strlen(text), "request body",
 				      replace);
@@ -72,6 +67,20 @@ static void ds_post(struct srv_req *r)
 	}
 	json_object_del(out, "doc");
 	srv_reply_json(r, 201, out);
+}
+
+static void ds_post(struct srv_req *r)
+{
+	const char *env = cal_json_str(r->json, "env_name");
+
+	if (srv_require_env(r, env, true) || srv_check_env_exists(r, env))
+		return;
+	if (!json_object_get(r->json, "from") == !json_object_get(r->json, "text")) {
+		srv_reply_error(r, 400, "give either 'from' (a snapshot, live or a time) or 'text' "
+				"(a design document)");
+		return;
+	}
+	srv_defer(r, ds_make);
 }
 
 static const struct srv_param ds_name_params[] = {
@@ -145,6 +154,31 @@ static void rp_content(struct srv_req *r, const char *format, const char *conten
 	srv_reply_raw(r, 200, rp_ctype(format), body, len);
 }
 
+/* On a defer worker: a report made now, not kept. */
+static void rp_now(struct srv_req *r)
+{
+	struct cal_report_request q = { .kind = r->p[RP_KIND].s, .no_keep = true };
+	const char *format = r->p[RP_FORMAT].set ? r->p[RP_FORMAT].s : "html";
+	json_t *out = NULL;
+	int rc;
+
+	q.format = (enum cal_report_format)cal_report_format_from_name(format);
+	q.a = r->p[RP_A].s;
+	q.b = r->p[RP_B].s;
+	q.scope = r->p[RP_SCOPE].s;
+	q.object = r->p[RP_OBJECT].s;
+	q.what_if_down = r->p[RP_WHAT_IF].set;
+	q.project = r->p[RP_PROJECT].s;
+	q.at = r->p[RP_AT].s;
+	rc = cal_report_generate(r->st, &out, r->p[RP_ENV].s, &q);
+	if (rc == 0)
+		rp_content(r, format, cal_json_str(out, "content"),
+			   strlen(cal_json_str(out, "content")));
+	else
+		srv_reply_cal(r, rc);
+	json_decref(out);
+}
+
 static void rp_get(struct srv_req *r)
 {
 	const char *env = r->p[RP_ENV].s;
@@ -170,24 +204,7 @@ static void rp_get(struct srv_req *r)
 		return;
 	}
 	if (r->p[RP_KIND].set) {
-		struct cal_report_request q = { .kind = r->p[RP_KIND].s, .no_keep = true };
-		const char *format = r->p[RP_FORMAT].set ? r->p[RP_FORMAT].s : "html";
-
-		q.format = (enum cal_report_format)cal_report_format_from_name(format);
-		q.a = r->p[RP_A].s;
-		q.b = r->p[RP_B].s;
-		q.scope = r->p[RP_SCOPE].s;
-		q.object = r->p[RP_OBJECT].s;
-		q.what_if_down = r->p[RP_WHAT_IF].set;
-		q.project = r->p[RP_PROJECT].s;
-		q.at = r->p[RP_AT].s;
-		rc = cal_report_generate(r->st, &out, env, &q);
-		if (rc == 0)
-			rp_content(r, format, cal_json_str(out, "content"),
-				   strlen(cal_json_str(out, "content")));
-		else
-			srv_reply_cal(r, rc);
-		json_decref(out);
+		srv_defer(r, rp_now);
 		return;
 	}
 	rc = cal_store_report_list(r->st, &out, env);

@@ -2,7 +2,8 @@
  * docs/snapshots.md): list and read them, take one now or after a fresh
  * scan (queued: the queue takes the snapshot when the scan ends), pin and
  * unpin, remove; and /diff, comparing any two of live, a snapshot, a time
- * and a design, field by field, with clique changes.
+ * and a design, field by field, with clique changes.  Taking a snapshot and
+ * computing a diff run on defer workers, off the HTTP threads.
  */
 #include "server/server_int.h"
 
@@ -63,11 +64,28 @@ static const struct srv_field sn_body[] = {
 	{ NULL, 0, false, NULL, NULL },
 };
 
+/* On a defer worker: a snapshot counts and records what it keeps. */
+static void sn_take(struct srv_req *r)
+{
+	struct cal_snapshot_opts o = { 0 };
+	json_t *snap = NULL;
+	int rc;
+
+	o.name = cal_json_str(r->json, "name");
+	o.note = cal_json_str_or_null(r->json, "note");
+	o.clique = cal_json_str_or_null(r->json, "clique");
+	o.pinned = json_is_true(json_object_get(r->json, "pinned"));
+	rc = cal_snapshot_create(r->st, &snap, cal_json_str(r->json, "env_name"), &o);
+	if (rc) {
+		srv_reply_cal(r, rc);
+		return;
+	}
+	srv_reply_json(r, 201, snap);
+}
+
 static void sn_post(struct srv_req *r)
 {
 	const char *env = cal_json_str(r->json, "env_name");
-	struct cal_snapshot_opts o = { 0 };
-	json_t *snap = NULL;
 	int rc;
 
 	if (srv_require_env(r, env, true) || srv_check_env_exists(r, env))
@@ -100,16 +118,7 @@ static void sn_post(struct srv_req *r)
 						 srv_scan_view(r->srv, scan)));
 		return;
 	}
-	o.name = cal_json_str(r->json, "name");
-	o.note = cal_json_str_or_null(r->json, "note");
-	o.clique = cal_json_str_or_null(r->json, "clique");
-	o.pinned = json_is_true(json_object_get(r->json, "pinned"));
-	rc = cal_snapshot_create(r->st, &snap, env, &o);
-	if (rc) {
-		srv_reply_cal(r, rc);
-		return;
-	}
-	srv_reply_json(r, 201, snap);
+	srv_defer(r, sn_take);
 }
 
 enum { SNI_ENV, SNI_NAME };
@@ -175,21 +184,28 @@ static const struct srv_param df_params[] = {
 	SRV_PARAM_END,
 };
 
-static void df_get(struct srv_req *r)
+/* On a defer worker: a diff between distant times reads many revisions. */
+static void df_compute(struct srv_req *r)
 {
-	const char *env = r->p[DF_ENV].s;
 	struct cal_diff_opts o = { .scope = r->p[DF_SCOPE].s, .no_cliques = r->p[DF_NO_CLIQUES].b };
 	json_t *diff = NULL;
 	int rc;
 
-	if (srv_require_env(r, env, false) || srv_check_env_exists(r, env))
-		return;
-	rc = cal_diff(r->st, &diff, env, r->p[DF_A].s, r->p[DF_B].s, &o);
+	rc = cal_diff(r->st, &diff, r->p[DF_ENV].s, r->p[DF_A].s, r->p[DF_B].s, &o);
 	if (rc) {
 		srv_reply_cal(r, rc);
 		return;
 	}
 	srv_reply_json(r, 200, diff);
+}
+
+static void df_get(struct srv_req *r)
+{
+	const char *env = r->p[DF_ENV].s;
+
+	if (srv_require_env(r, env, false) || srv_check_env_exists(r, env))
+		return;
+	srv_defer(r, df_compute);
 }
 
 const struct srv_route srv_routes_snapshots[] = {
