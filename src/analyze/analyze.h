@@ -124,6 +124,20 @@ struct cal_search_opts {
 int cal_search(cal_store *st, json_t **out, const char *env, const char *text,
 	       const struct cal_search_opts *opts);
 
+struct cal_search_stats {
+	int indexed;  /* objects (re)indexed */
+	int removed;  /* objects dropped from the index */
+	bool full;    /* the whole environment was indexed */
+	int64_t duration_us;
+};
+
+/* Brings the search index of `env` up to date with the inventory as of
+ * commit time `ts`: the objects that changed since the last refresh, or
+ * every live object the first time.  cal_analyze_refresh() calls it. */
+int cal_search_refresh(cal_store *st, const char *env, int64_t ts, struct cal_search_stats *out);
+/* Indexes every live object of `env` again. */
+int cal_search_rebuild(cal_store *st, const char *env, struct cal_search_stats *out);
+
 /* ------------------------------------------------------------------ */
 /* Snapshots, diff and design baselines (snapshot.c, diff.c, design.c; */
 /* docs/snapshots.md).  One function per operation, each returning     */
@@ -210,5 +224,30 @@ int cal_design_import(cal_store *st, json_t **out, const char *env, const char *
 /* Stores the export of `from` as design `name`. */
 int cal_design_set(cal_store *st, json_t **out, const char *env, const char *name,
 		   const char *from, bool replace);
+
+/* ------------------------------------------------------------------ */
+/* Simulated cloud (sim.c)                                             */
+/* ------------------------------------------------------------------ */
+
+/* N hosts, M VMs, K networks of a Neutron cloud (both plugging styles,
+ * Linux-bridge and OVS networks, DHCP and router namespaces, tunnels, one
+ * fabric switch), drawn from `seed`; `churn` VMs of the same cloud deleted
+ * (every other one) or moved to another network. */
+struct cal_sim_opts {
+	int hosts, vms, networks;
+	uint64_t seed;
+	const char *env;     /* the reports' "environment" */
+	int churn;
+	uint64_t churn_seed; /* 0: derived from seed */
+};
+
+/* CAL_EINVALID naming the option out of range. */
+int cal_sim_check(const struct cal_sim_opts *o);
+/* The host reports (docs/report-format.md) of the simulated cloud, the
+ * fabric switch's last: a JSON array. */
+int cal_sim_reports(json_t **out, const struct cal_sim_opts *o);
+/* The environment configuration the builder needs for them (pnic names,
+ * hosts, the switch, drivers); NULL when out of memory. */
+json_t *cal_sim_env_config(const struct cal_sim_opts *o);
 
 #endif

@@ -39,6 +39,8 @@ void an_intern_fini(struct an_intern *t);
 int64_t an_intern_find(const struct an_intern *t, const char *key, size_t len);
 /* Index of `key`, added when missing.  CAL_ENOMEM. */
 int an_intern_add(struct an_intern *t, uint32_t *out, const char *key, size_t len);
+/* Empties the table, keeping its memory for reuse. */
+void an_intern_clear(struct an_intern *t);
 static inline const char *an_intern_key(const struct an_intern *t, uint32_t i)
 {
 	return t->keys[i];
@@ -145,7 +147,10 @@ struct an_graph {
 	void *build; /* loader's scratch until an_graph_finish() */
 };
 
-int an_graph_load(struct an_graph *g, cal_store *st, const char *env);
+/* The live graph of `env`; networks and projects are read for the focal
+ * point types of `plans` only (all types when NULL). */
+int an_graph_load(struct an_graph *g, cal_store *st, const char *env,
+		  const struct an_plans *plans);
 /* Builds the adjacency and ranks once nodes and links are in (the loader
  * calls it; tests that build graphs by hand call it too). */
 int an_graph_finish(struct an_graph *g);
@@ -258,6 +263,14 @@ int an_docs_by_ids(cal_store *st, json_t *out, const char *table, const char *en
 /* The stored document of a clique, live or at `at`; CAL_ENOTFOUND
  * without a message when there is none. */
 int an_clique_row(cal_store *st, json_t **out, const char *env, const char *focal, int64_t at);
+
+/* ------------------------------------------------------------------ */
+/* Search (search_index.c)                                             */
+/* ------------------------------------------------------------------ */
+
+/* A value as the index holds it: ASCII lowercased, newlines as spaces, cut
+ * at 200 bytes on a character boundary.  NULL when out of memory. */
+char *an_search_fold(const char *s);
 
 /* ------------------------------------------------------------------ */
 /* SQL helpers (clique_graph.c)                                        */

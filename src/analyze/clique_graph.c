@@ -278,17 +278,28 @@ int an_graph_object(struct an_graph *g, const char *id, enum cal_obj_type type,
 	return rc;
 }
 
-static int an_load_objects(struct an_graph *g, cal_store *st, const char *env)
+static int an_load_objects(struct an_graph *g, cal_store *st, const char *env,
+			   const struct an_plans *plans)
 {
-	char sql[1024], j1[128], j2[128], j3[128], j4[128];
+	char sql[2048], j1[128], j2[128], j3[128], j4[128], focal[512] = "''";
 	cal_store_stmt *s = NULL;
 	int rc;
 
+	/* Documents are parsed only where it pays: the status of those that
+	 * mention one (monitoring sets it on few), networks and projects of
+	 * focal points. */
+	for (int t = 1; t < CAL_T_COUNT_; t++)
+		if (!plans || plans->by_type[t])
+			snprintf(focal + strlen(focal), sizeof(focal) - strlen(focal), ", '%s'",
+				 cal_type_name((enum cal_obj_type)t));
 	snprintf(sql, sizeof(sql),
-		 "SELECT id, type, host, name, %s, %s, COALESCE(%s, %s) FROM objects "
+		 "SELECT id, type, host, name, CASE WHEN %s(doc, '\"status\"') > 0 THEN %s END, "
+		 "CASE WHEN type IN (%s) THEN %s END, "
+		 "CASE WHEN type IN (%s) THEN COALESCE(%s, %s) END FROM objects "
 		 "WHERE env = ? AND valid_to IS NULL",
-		 an_sql_json(st, j1, sizeof(j1), "doc", "status"),
-		 an_sql_json(st, j2, sizeof(j2), "doc", "network"),
+		 cal_store_is_postgres(st) ? "strpos" : "instr",
+		 an_sql_json(st, j1, sizeof(j1), "doc", "status"), focal,
+		 an_sql_json(st, j2, sizeof(j2), "doc", "network"), focal,
 		 an_sql_json(st, j3, sizeof(j3), "doc", "project"),
 		 an_sql_json(st, j4, sizeof(j4), "doc", "project_id"));
 	rc = cal_store_sql_prepare(st, &s, sql);
@@ -311,9 +322,10 @@ static int an_load_links(struct an_graph *g, cal_store *st, const char *env)
 	int rc;
 
 	snprintf(sql, sizeof(sql),
-		 "SELECT source_id, target_id, link_type, %s, %s FROM links "
-		 "WHERE env = ? AND valid_to IS NULL",
+		 "SELECT source_id, target_id, link_type, %s, CASE WHEN %s(doc, '\"status\"') > 0 "
+		 "THEN %s END FROM links WHERE env = ? AND valid_to IS NULL",
 		 an_sql_json(st, j1, sizeof(j1), "doc", "attributes.network"),
+		 cal_store_is_postgres(st) ? "strpos" : "instr",
 		 an_sql_json(st, j2, sizeof(j2), "doc", "status"));
 	rc = cal_store_sql_prepare(st, &s, sql);
 	if (rc == 0)
@@ -419,12 +431,13 @@ out:
 	return rc;
 }
 
-int an_graph_load(struct an_graph *g, cal_store *st, const char *env)
+int an_graph_load(struct an_graph *g, cal_store *st, const char *env,
+		  const struct an_plans *plans)
 {
 	int rc = an_graph_init(g);
 
 	if (rc == 0)
-		rc = an_load_objects(g, st, env);
+		rc = an_load_objects(g, st, env, plans);
 	if (rc == 0)
 		rc = an_load_links(g, st, env);
 	if (rc == 0)

@@ -8,9 +8,9 @@
  *   2. first time, or when the clique types changed: every focal point is
  *      recomputed.  Otherwise the focal points to recompute are found by
  *      two indexed queries over the rows that began or ended in
- *      (done_ts, ts] (objects, and both ends of links): focal points that
- *      changed themselves, and the cliques holding a changed object
- *      (the member index);
+ *      (done_ts, ts]: focal points that are new or changed, and the
+ *      cliques (through the member index) holding an object that appeared,
+ *      disappeared or changed its status, or an end of a link that did;
  *   3. the live graph is loaded once and each affected focal point grown
  *      again; a clique whose document hash is unchanged is not written, a
  *      changed one becomes a new revision, one whose focal point is gone is
@@ -28,23 +28,50 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Rows that began or ended in (lo, hi]: objects, and both ends of links. */
-#define RF_CHANGED                                                                        \
-	"SELECT id AS cid FROM objects WHERE env = ? AND valid_from > ? AND valid_from <= ? " \
-	"UNION SELECT id FROM objects WHERE env = ? AND valid_to > ? AND valid_to <= ? "      \
-	"UNION SELECT source_id FROM links WHERE env = ? AND valid_from > ? AND "             \
-	"valid_from <= ? "                                                                   \
-	"UNION SELECT target_id FROM links WHERE env = ? AND valid_from > ? AND "             \
-	"valid_from <= ? "                                                                   \
-	"UNION SELECT source_id FROM links WHERE env = ? AND valid_to > ? AND valid_to <= ? " \
-	"UNION SELECT target_id FROM links WHERE env = ? AND valid_to > ? AND valid_to <= ?"
+/* Focal points from which a first computation writes without the member
+ * index (see rf_run). */
+#define RF_BULK_MIN 5000
 
-static int rf_bind_changed(cal_store_stmt *s, int first, const char *env, int64_t lo,
-			   int64_t hi)
+/* Objects with a revision that began in (lo, hi]: new or changed; the
+ * changed focal points among them are recomputed (their name, project and
+ * networks are in their clique). */
+#define RF_STARTED "SELECT id FROM objects WHERE env = ? AND valid_from > ? AND valid_from <= ?"
+
+/* What can change the cliques that hold an object, in (lo, hi]: the object
+ * appeared, disappeared or changed its status (health), or a link at it
+ * appeared, disappeared or changed.  Other changes of an object (counters
+ * aside, an otep's peers, a vedge's ports...) leave its cliques as they
+ * are: cliques hold ids, links and health only.  Each part is an indexed
+ * range scan (objects_from, objects_to, links_from, links_to) plus primary
+ * key probes for the neighbouring revision ("+p.valid_to" keeps SQLite
+ * from probing objects_to instead: every revision a commit closed ends at
+ * the same time). */
+#define RF_TOUCHED_SQL(st1, st2)                                                          \
+	"SELECT n.id AS cid FROM objects n LEFT JOIN objects p ON p.env = n.env AND "      \
+	"p.id = n.id AND +p.valid_to = n.valid_from WHERE n.env = ? AND "                  \
+	"n.valid_from > ? AND n.valid_from <= ? AND "                                      \
+	"(p.id IS NULL OR " st1 " IS DISTINCT FROM " st2 ") "                              \
+	"UNION SELECT p.id FROM objects p LEFT JOIN objects n ON n.env = p.env AND "        \
+	"n.id = p.id AND n.valid_from = p.valid_to WHERE p.env = ? AND p.valid_to > ? AND " \
+	"p.valid_to <= ? AND n.id IS NULL "                                                \
+	"UNION SELECT source_id FROM links WHERE env = ? AND valid_from > ? AND "           \
+	"valid_from <= ? "                                                                 \
+	"UNION SELECT target_id FROM links WHERE env = ? AND valid_from > ? AND "           \
+	"valid_from <= ? "                                                                 \
+	"UNION SELECT source_id FROM links WHERE env = ? AND valid_to > ? AND "             \
+	"valid_to <= ? "                                                                   \
+	"UNION SELECT target_id FROM links WHERE env = ? AND valid_to > ? AND valid_to <= ?"
+#define RF_TOUCHED_SQLITE RF_TOUCHED_SQL("json_extract(n.doc, '$.status')", \
+					 "json_extract(p.doc, '$.status')")
+#define RF_TOUCHED_PG RF_TOUCHED_SQL("(n.doc::jsonb ->> 'status')", "(p.doc::jsonb ->> 'status')")
+
+/* Binds (env, lo, hi) `times` times from parameter `first`. */
+static int rf_bind_ranges(cal_store_stmt *s, int first, int times, const char *env, int64_t lo,
+			  int64_t hi)
 {
 	int rc = 0;
 
-	for (int k = 0; k < 6 && rc == 0; k++) {
+	for (int k = 0; k < times && rc == 0; k++) {
 		rc = cal_store_sql_bind_text(s, first + 3 * k, env);
 		if (rc == 0)
 			rc = cal_store_sql_bind_int64(s, first + 3 * k + 1, lo);
@@ -78,9 +105,9 @@ static int rf_affected(struct rf_set *set, cal_store *st, const char *env, int64
 	cal_store_stmt *s = NULL;
 	int rc;
 
-	rc = cal_store_sql_prepare(st, &s, "SELECT cid FROM (" RF_CHANGED ") AS changed");
+	rc = cal_store_sql_prepare(st, &s, RF_STARTED);
 	if (rc == 0)
-		rc = rf_bind_changed(s, 1, env, lo, hi);
+		rc = rf_bind_ranges(s, 1, 1, env, lo, hi);
 	while (rc == 0 && (rc = cal_store_sql_step(s)) == CAL_STORE_ROW) {
 		const char *id = cal_store_sql_text(s, 0);
 
@@ -92,16 +119,40 @@ static int rf_affected(struct rf_set *set, cal_store *st, const char *env, int64
 	if (rc < 0)
 		return rc;
 	s = NULL;
-	rc = cal_store_sql_prepare(st, &s, "SELECT DISTINCT m.focal_id FROM clique_members m "
-				   "WHERE m.env = ? AND m.object_id IN (" RF_CHANGED ")");
+	rc = cal_store_sql_prepare(st, &s,
+				   cal_store_is_postgres(st)
+					   ? "SELECT DISTINCT m.focal_id FROM clique_members m WHERE "
+					     "m.env = ? AND m.object_id IN (" RF_TOUCHED_PG ")"
+					   : "SELECT DISTINCT m.focal_id FROM clique_members m WHERE "
+					     "m.env = ? AND m.object_id IN (" RF_TOUCHED_SQLITE ")");
 	if (rc == 0)
 		rc = cal_store_sql_bind_text(s, 1, env);
 	if (rc == 0)
-		rc = rf_bind_changed(s, 2, env, lo, hi);
+		rc = rf_bind_ranges(s, 2, 6, env, lo, hi);
 	while (rc == 0 && (rc = cal_store_sql_step(s)) == CAL_STORE_ROW)
 		rc = rf_add(set, cal_store_sql_text(s, 0));
 	cal_store_sql_reset(s);
 	return rc < 0 ? rc : 0;
+}
+
+static int rf_cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The set's ids in byte order: cliques and member rows then go into their
+ * b-trees in key order (appends, not random inserts). */
+static const char **rf_sorted(const struct rf_set *set)
+{
+	const char **v = malloc((set->ids.n + 1) * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < set->ids.n; i++)
+		v[i] = an_intern_key(&set->ids, (uint32_t)i);
+	if (set->ids.n > 1)
+		qsort(v, set->ids.n, sizeof(*v), rf_cmp_str);
+	return v;
 }
 
 /* Every focal point of the graph and every live clique. */
@@ -130,9 +181,10 @@ static int rf_run(cal_store *st, const char *env, int64_t ts, bool force,
 	struct an_doc d = { 0 };
 	struct an_writer wr = { 0 };
 	struct rf_set set = { 0 };
+	const char **order = NULL;
 	struct cal_clique_stats stats = { 0 };
-	int64_t t0 = cal_time_mono_us(), rev;
-	bool full, tx = false;
+	int64_t t0 = cal_time_mono_us(), rev, t_load = t0, t_grow = t0;
+	bool full, bulk, tx = false;
 	int rc;
 
 	if (!env || !*env)
@@ -156,7 +208,8 @@ static int rf_run(cal_store *st, const char *env, int64_t ts, bool force,
 		goto out;
 	}
 	rev = state.found && ts <= state.rev_ts ? state.rev_ts + 1 : ts;
-	rc = an_graph_load(&g, st, env);
+	rc = an_graph_load(&g, st, env, &plans);
+	t_load = cal_time_mono_us();
 	if (rc == 0)
 		rc = an_live_load(&live, st, env);
 	if (rc == 0)
@@ -166,10 +219,18 @@ static int rf_run(cal_store *st, const char *env, int64_t ts, bool force,
 			  : rf_affected(&set, st, env, state.done_ts, ts, &g, &plans);
 	if (rc == 0)
 		rc = an_grower_init(&w, &g);
+	/* A first computation of a large environment: member rows go in
+	 * without their object index, built once at the end (a sort instead
+	 * of as many random b-tree inserts). */
+	bulk = full && live.ids.n == 0 && set.ids.n >= RF_BULK_MIN;
+	if (rc == 0 && bulk)
+		rc = cal_store_sql_run(st, "DROP INDEX IF EXISTS clique_members_object", 0, NULL);
 	if (rc == 0)
 		rc = an_writer_open(&wr, st, env, rev);
+	if (rc == 0 && !(order = rf_sorted(&set)))
+		rc = cal_error_set(CAL_ENOMEM, "out of memory");
 	for (size_t i = 0; rc == 0 && i < set.ids.n; i++) {
-		const char *id = an_intern_key(&set.ids, (uint32_t)i);
+		const char *id = order[i];
 		int64_t u = an_intern_find(&g.ids, id, strlen(id));
 		const char *old = an_live_hash(&live, id);
 
@@ -192,8 +253,12 @@ static int rf_run(cal_store *st, const char *env, int64_t ts, bool force,
 		rc = an_writer_put(&wr, &g, &c, &d, old != NULL);
 		stats.changed++;
 	}
+	t_grow = cal_time_mono_us();
 	if (rc == 0)
 		rc = an_writer_flush(&wr);
+	if (rc == 0 && bulk)
+		rc = cal_store_sql_run(st, "CREATE INDEX clique_members_object ON clique_members "
+				       "(env, object_id)", 0, NULL);
 	if (rc)
 		goto out;
 	state.done_ts = state.done_ts > ts ? state.done_ts : ts;
@@ -212,13 +277,16 @@ out:
 		*out = stats;
 	if (rc == 0)
 		cal_log_debug("graph", "cliques of '%s': %d focal points, %d recomputed, %d changed "
-			      "in %lld ms%s", env, stats.focal_points, stats.recomputed,
+			      "in %lld ms%s (graph %lld ms, %u objects, %u links; grow and write "
+			      "%lld ms)", env, stats.focal_points, stats.recomputed,
 			      stats.changed, (long long)(stats.duration_us / 1000),
-			      full ? " (all)" : "");
+			      full ? " (all)" : "", (long long)((t_load - t0) / 1000), g.n, g.m,
+			      (long long)((t_grow - t_load) / 1000));
 	an_writer_free(&wr);
 	an_doc_free(&d);
 	an_clique_free(&c);
 	an_grower_fini(&w);
+	free(order);
 	an_intern_fini(&set.ids);
 	an_live_free(&live);
 	an_graph_free(&g);

@@ -168,34 +168,36 @@ int an_writer_put(struct an_writer *w, const struct an_graph *g, const struct an
 	int rc = 0;
 
 	if (was_live) {
-		rc = cal_store_batch_text(w->close, focal);
+		rc = cal_store_batch_text_ref(w->close, focal);
 		if (rc == 0)
-			rc = cal_store_batch_text(w->mdel, focal);
+			rc = cal_store_batch_text_ref(w->mdel, focal);
 	}
 	if (rc == 0)
-		rc = cal_store_batch_text(w->insert, w->env);
+		rc = cal_store_batch_text_ref(w->insert, w->env);
 	if (rc == 0)
-		rc = cal_store_batch_text(w->insert, focal);
+		rc = cal_store_batch_text_ref(w->insert, focal);
 	if (rc == 0)
 		rc = cal_store_batch_int64(w->insert, w->ts);
 	if (rc == 0)
 		rc = cal_store_batch_text(w->insert, d->hash);
 	if (rc == 0)
-		rc = cal_store_batch_text(w->insert, cal_type_name((enum cal_obj_type)g->type[c->focal]));
+		rc = cal_store_batch_text_ref(w->insert,
+					      cal_type_name((enum cal_obj_type)g->type[c->focal]));
 	if (rc == 0)
-		rc = cal_store_batch_text(w->insert, c->plan->id);
+		rc = cal_store_batch_text_ref(w->insert, c->plan->id);
 	if (rc == 0)
-		rc = cal_store_batch_text(w->insert, an_status_name(c->health));
+		rc = cal_store_batch_text_ref(w->insert, an_status_name(c->health));
 	if (rc == 0)
 		rc = cal_store_batch_text(w->insert, d->summary.s);
 	if (rc == 0)
 		rc = cal_store_batch_text(w->insert, d->doc.s);
+	/* Ids live in the graph until the writer is flushed: no copies. */
 	for (size_t k = 0; rc == 0 && k < c->nodes.n; k++) {
-		rc = cal_store_batch_text(w->mins, w->env);
+		rc = cal_store_batch_text_ref(w->mins, w->env);
 		if (rc == 0)
-			rc = cal_store_batch_text(w->mins, an_intern_key(&g->ids, c->nodes.v[k]));
+			rc = cal_store_batch_text_ref(w->mins, an_intern_key(&g->ids, c->nodes.v[k]));
 		if (rc == 0)
-			rc = cal_store_batch_text(w->mins, focal);
+			rc = cal_store_batch_text_ref(w->mins, focal);
 	}
 	return rc;
 }

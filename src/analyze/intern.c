@@ -169,3 +169,25 @@ int an_intern_add(struct an_intern *t, uint32_t *out, const char *key, size_t le
 		return an_grow_slots(t);
 	return 0;
 }
+
+void an_intern_clear(struct an_intern *t)
+{
+	struct an_chunk *c = t->arena;
+
+	/* Keep the first (newest) chunk and the slot array for reuse. */
+	if (c) {
+		struct an_chunk *next = c->next;
+
+		while (next) {
+			struct an_chunk *n2 = next->next;
+
+			free(next);
+			next = n2;
+		}
+		c->next = NULL;
+		c->used = 0;
+	}
+	if (t->slots)
+		memset(t->slots, 0, t->nslots * sizeof(*t->slots));
+	t->n = 0;
+}

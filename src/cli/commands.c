@@ -107,6 +107,32 @@ const struct cli_command cli_commands[] = {
 	  "whose string values are fnmatch patterns (\"*\" any value, a \"*\" key any\n"
 	  "other field, ids with wildcards and \"$count\").  SNAPSHOT is a snapshot\n"
 	  "name, `live` or a time.  Drift: `calipso diff design:NAME live`.\n" },
+	{ "impact", cmd_impact, "what a change to an object affects, per tenant, host, switch",
+	  "usage: calipso impact ID [--what-if down] [--project P] [--at TIME] [--json]\n\n"
+	  "Lists every clique that holds the object (a host NIC, switch port, bridge,\n"
+	  "vedge, tunnel endpoint, ...): the affected instances, services, networks\n"
+	  "and switch ports, grouped by project (tenant), host, network and switch.\n"
+	  "--what-if down says which instances and services lose their path to the\n"
+	  "wire (their networks, host NIC and switch port) without the object.\n"
+	  "--project keeps one tenant's; --at answers for a past time.\n" },
+	{ "search", cmd_search, "find objects by name, id, MAC, IP, CIDR or any value",
+	  "usage: calipso search TEXT [--type T] [--limit N] [--all-envs] [--json]\n"
+	  "       calipso search --reindex\n\n"
+	  "Case-insensitive.  Best first: the exact id or name, another field equal to\n"
+	  "TEXT (a MAC, an address) or a network whose CIDR holds the IP TEXT, then ids\n"
+	  "and names starting with TEXT, other fields starting with it, and last those\n"
+	  "containing it.  Each hit says which field matched and where the object is\n"
+	  "(name_path).  Scans keep the index up to date; --reindex rebuilds it.\n" },
+	{ "sim", cmd_sim, "a simulated cloud, as host reports or into an environment",
+	  "usage: calipso sim [--hosts N] [--vms M] [--networks K] [--seed S] [--churn C]\n"
+	  "                   [--out FILE|-] [--env NAME] [--json]\n\n"
+	  "Generates the host reports (docs/report-format.md) of a Neutron cloud of N\n"
+	  "hosts, M VMs and K networks (defaults 10, 100, 20): Linux-bridge and OVS\n"
+	  "networks, hybrid and direct OVS plugging, DHCP and router namespaces,\n"
+	  "VXLAN tunnels, one fabric switch.  The same seed gives the same cloud;\n"
+	  "--churn C deletes or moves C of its VMs.  --out writes the reports; --env\n"
+	  "commits them as a scan of that (simulated) environment through the\n"
+	  "builder, linker, store and cliques, and prints the time of each stage.\n" },
 	{ "report", cmd_report, "reports for customers: diff, impact, health, inventory",
 	  "usage: calipso report diff A B [--scope S] [OPTIONS]\n"
 	  "       calipso report impact ID [--what-if-down] [--project P] [--at REF] [OPTIONS]\n"

@@ -572,6 +572,7 @@ struct vm {
 	bool alive;
 	int host, net, style; /* style: 0 bridge (LB nets), 1 hybrid, 2 direct */
 	int status;           /* 0 none, 1 ok, 2 warning, 3 critical */
+	int vnic_status;
 	bool down;
 };
 
@@ -579,6 +580,8 @@ struct cloud {
 	int nhosts, nnets;
 	bool ovs_net[MAXN];
 	bool eth1_up[MAXH];
+	int eth0_status[MAXH];
+	int otep_attr[MAXH]; /* an attribute that changes no clique */
 	struct vm vms[MAXV];
 	unsigned seed;
 };
@@ -631,8 +634,13 @@ static void cl_build(const struct cloud *c, json_t **out_objs, json_t **out_link
 			cl_link(links, objs, a, b, NULL, false);
 			cl_link(links, objs, "sw", b, NULL, false);
 		}
+		snprintf(a, sizeof(a), "h%d:eth0", h);
+		if (c->eth0_status[h])
+			json_object_set_new(json_object_get(objs, a), CAL_F_STATUS,
+					    json_string(cl_status[c->eth0_status[h]]));
 		snprintf(a, sizeof(a), "h%d:kotep", h);
-		cl_obj(objs, CAL_T_OTEP, a, id, host);
+		json_object_set_new(cl_obj(objs, CAL_T_OTEP, a, id, host), "udp_port",
+				    json_integer(4789 + c->otep_attr[h]));
 		snprintf(b, sizeof(b), "h%d:eth0", h);
 		cl_link(links, objs, a, b, NULL, false);
 		snprintf(a, sizeof(a), "h%d:ovs", h);
@@ -661,7 +669,11 @@ static void cl_build(const struct cloud *c, json_t **out_objs, json_t **out_link
 		json_object_set_new(inst, "network", json_pack("[s]", net));
 		if (m->status)
 			json_object_set_new(inst, CAL_F_STATUS, json_string(cl_status[m->status]));
-		cl_obj(objs, CAL_T_VNIC, tap, host, inst);
+		if (m->vnic_status)
+			json_object_set_new(cl_obj(objs, CAL_T_VNIC, tap, host, inst), CAL_F_STATUS,
+					    json_string(cl_status[m->vnic_status]));
+		else
+			cl_obj(objs, CAL_T_VNIC, tap, host, inst);
 		cl_link(links, objs, vm, tap, net, m->down);
 		if (!c->ovs_net[m->net]) {
 			char otep[32], pnic[32];
@@ -731,7 +743,16 @@ static const char *cl_mutate(struct cloud *c)
 	int v = cl_rand(c, MAXV);
 	struct vm *m = &c->vms[v];
 
-	switch (cl_rand(c, 9)) {
+	switch (cl_rand(c, 12)) {
+	case 9:
+		c->eth0_status[cl_rand(c, c->nhosts)] = cl_rand(c, 4);
+		return "status of an eth0 changed";
+	case 10:
+		m->vnic_status = cl_rand(c, 4);
+		return "status of a vnic changed";
+	case 11:
+		c->otep_attr[cl_rand(c, c->nhosts)]++;
+		return "an otep changed, not its status";
 	case 0:
 		cl_random_vm(c, m);
 		return "VM created or replaced";
