@@ -102,10 +102,14 @@ if [ "${CALIPSO_SKIP_OPENSTACK:-0}" != 1 ]; then
 	if lab/openstack/install.sh >"$OUT/oslab-install.log" 2>&1 &&
 		$PY lab/openstack/oslab.py up --prefix os >"$OUT/oslab-up.log" 2>&1; then
 		echo "  up in $(( $(date +%s) - t0 )) s (install and start)"
+		echo "pass openstack-cloud-up" > "$OUT/oslab.txt"
 	else
-		echo "  warning: the OpenStack lab cloud did not come up; its tests skip"
+		# Its tests then skip; the failed bring-up itself counts as a failure.
+		echo "  the OpenStack lab cloud did not come up; its tests skip"
 		tail -n 30 "$OUT/oslab-install.log" "$OUT/oslab-up.log"
+		echo "fail openstack-cloud-up" > "$OUT/oslab.txt"
 	fi
+	results+=("status:openstack lab cloud:$OUT/oslab.txt")
 fi
 # --- end of the OpenStack block
 

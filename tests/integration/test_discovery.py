@@ -297,7 +297,7 @@ def test_cli_errors_and_help(lab, db_path):
 	res = calipso("show", "--type", "bogus", db=db_path, expect=2, json_out=False)
 	assert "bogus" in res.stderr
 	res = calipso("show", "--at", "yesterday", db=db_path, expect=2, json_out=False)
-	assert "cannot parse time 'yesterday'" in res.stderr
+	assert "'yesterday' is not live, a snapshot" in res.stderr
 	res = calipso("frobnicate", db=db_path, expect=2, json_out=False)
 	assert "unknown command 'frobnicate'" in res.stderr
 	res = calipso("env", "add", "x", "--config", "/nonexistent.json", db=db_path, expect=2,
