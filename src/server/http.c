@@ -300,8 +300,15 @@ static enum MHD_Result http_access_cb(void *cls, struct MHD_Connection *c, const
 		r->started = true;
 		r->method = http_method(method);
 		r->method_name = strcmp(method, "HEAD") == 0 ? "HEAD" : srv_method_name(r->method);
-		if (!r->method)
-			r->method_name = "OTHER";
+		if (!r->method) {
+			/* Kept for the answer and the log, escaped when odd. */
+			size_t k = 0;
+
+			for (; method[k] && k + 1 < sizeof(r->method_other); k++)
+				r->method_other[k] = method[k] >= 'A' && method[k] <= 'Z' ? method[k] : '?';
+			r->method_other[k] = '\0';
+			r->method_name = r->method_other;
+		}
 		if (cl) {
 			unsigned long long n = strtoull(cl, NULL, 10);
 
@@ -503,13 +510,15 @@ static int http_prepare_store(struct srv *s)
 		sodium_memzero(password, strlen(password));
 		free(password);
 	}
-	/* Scans running when the last server died: failed, with a message. */
+	/* Scans running when the last server died: failed, with a message
+	 * (the messages are a courtesy: a record that cannot be read does not
+	 * keep the server from starting). */
 	{
 		struct cal_scan_query q = { .status = "running", .limit = 10000 };
 
-		rc = cal_store_scans_find(st, &scans, &q);
-		if (rc)
-			return rc;
+		if (cal_store_scans_find(st, &scans, &q))
+			cal_log_warn("scan", "cannot list the scans left running: %s",
+				     cal_error_last());
 	}
 	n = cal_store_scan_fail_stale(st, "interrupted: the server running it stopped");
 	if (n < 0) {

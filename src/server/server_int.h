@@ -187,6 +187,7 @@ struct srv_req {
 	int route_index;      /* metrics: -1 unmatched, -2 static files */
 	unsigned method;
 	const char *method_name;
+	char method_other[16]; /* the name of a method we do not serve */
 	char *uri;            /* raw, with the query */
 	char *path;           /* decoded-free copy of the path part */
 	char addr[64];        /* client address */

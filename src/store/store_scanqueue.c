@@ -62,6 +62,7 @@ int cal_store_scan_claim(cal_store *st, json_t **out)
 static int sq_row(cal_store *st, json_t **out, db_stmt *s)
 {
 	json_t *request = NULL, *result = NULL;
+	json_error_t jerr;
 	int rc;
 
 	*out = NULL;
@@ -72,13 +73,17 @@ static int sq_row(cal_store *st, json_t **out, db_stmt *s)
 		json_decref(request);
 		return rc;
 	}
-	*out = json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
-			 (json_int_t)db_col_int64(s, 0), "environment", db_col_text(s, 1),
-			 "status", db_col_text(s, 2), "request", request, "result", result,
-			 "created", st_json_time(db_col_int64(s, 5), true), "started",
-			 st_json_time(db_col_int64(s, 6), !db_col_is_null(s, 6)), "finished",
-			 st_json_time(db_col_int64(s, 7), !db_col_is_null(s, 7)));
-	return *out ? 0 : cal_error_set(CAL_ENOMEM, "out of memory");
+	*out = json_pack_ex(&jerr, 0, "{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
+			    (json_int_t)db_col_int64(s, 0), "environment", db_col_text(s, 1),
+			    "status", db_col_text(s, 2), "request", request, "result", result,
+			    "created", st_json_time(db_col_int64(s, 5), true), "started",
+			    st_json_time(db_col_int64(s, 6), !db_col_is_null(s, 6)), "finished",
+			    st_json_time(db_col_int64(s, 7), !db_col_is_null(s, 7)));
+	/* Text the store did not write (not UTF-8) is said so, not called a
+	 * lack of memory. */
+	return *out ? 0
+		    : cal_error_set(CAL_EINVALID, "database '%s': scan %lld cannot be read: %s",
+				    db_name(st->db), (long long)db_col_int64(s, 0), jerr.text);
 }
 
 int cal_store_scans_find(cal_store *st, json_t **out, const struct cal_scan_query *q)
