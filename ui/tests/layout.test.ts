@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildGraph } from '../src/graph/elements';
-import { layeredLayout, orderRows, rankOf } from '../src/graph/layout';
+import { boxRect, layeredLayout, orderRows, rankOf } from '../src/graph/layout';
 import { bigClique, vmClique } from './fixtures';
 
 describe('layeredLayout', () => {
@@ -79,5 +79,24 @@ describe('ranks and ordering', () => {
 		const adj = new Map([['a', ['y']], ['y', ['a']], ['b', ['x']], ['x', ['b']]]);
 		const out = orderRows([top, bottom], adj);
 		expect(out[1].map((n) => n.id)).toEqual(['y', 'x']);
+	});
+});
+
+describe('boxRect', () => {
+	it('holds its members with room for their labels, and boxes of a layout do not overlap', () => {
+		const r = boxRect([{ x: 0, y: 0 }, { x: 100, y: 200 }]);
+		expect(r.x - r.w / 2).toBeLessThanOrEqual(-50);
+		expect(r.x + r.w / 2).toBeGreaterThanOrEqual(150);
+		expect(r.y - r.h / 2).toBeLessThanOrEqual(-30);
+		expect(r.y + r.h / 2).toBeGreaterThanOrEqual(240);
+		const g = buildGraph(bigClique(12, 3));
+		const pos = layeredLayout(g);
+		const rects = g.boxes.filter((b) => b.kind === 'host').map((b) => boxRect(b.members.map((m) => pos.get(m)!)));
+		for (let i = 0; i < rects.length; i++)
+			for (let j = i + 1; j < rects.length; j++) {
+				const a = rects[i], b = rects[j];
+				const apart = Math.abs(a.x - b.x) >= (a.w + b.w) / 2 || Math.abs(a.y - b.y) >= (a.h + b.h) / 2;
+				expect(apart, `boxes ${i} and ${j} overlap`).toBe(true);
+			}
 	});
 });

@@ -173,3 +173,14 @@ export function layeredLayout(g: GraphModel, opts: LayoutOpts = {}): Map<string,
 	}
 	return pos;
 }
+
+/** The rectangle a host box is drawn as around its members' centres:
+ * room for the nodes (radius 20-26), their labels below, the box's own
+ * label above, and a margin.  Centre and size. */
+export function boxRect(ps: Pos[]): { x: number; y: number; w: number; h: number } {
+	if (!ps.length)
+		return { x: 0, y: 0, w: 60, h: 40 };
+	const x0 = Math.min(...ps.map((p) => p.x)) - 56, x1 = Math.max(...ps.map((p) => p.x)) + 56;
+	const y0 = Math.min(...ps.map((p) => p.y)) - 40, y1 = Math.max(...ps.map((p) => p.y)) + 48;
+	return { x: (x0 + x1) / 2, y: (y0 + y1) / 2, w: x1 - x0, h: y1 - y0 };
+}

@@ -11,7 +11,7 @@ import fcose from 'cytoscape-fcose';
 import { boxCentre, visibleGraph } from './collapse';
 import type { GBox, GNode, GraphModel, Mark } from './elements';
 import { iconUri } from './icons';
-import { layeredLayout, type Pos } from './layout';
+import { boxRect, layeredLayout, type Pos } from './layout';
 import { sceneToSvg, type Scene, type SceneNode } from './svg';
 import { STATUS_COLORS, STATUS_FILLS, type Level } from '../lib/status';
 
@@ -65,6 +65,7 @@ function styles(): StylesheetJson {
 			},
 		},
 		{ selector: 'node.box.switchbox', style: { 'background-color': '#f4f1fa', 'border-style': 'dashed' } },
+		{ selector: 'node.box.drawn', style: { width: 'data(w)', height: 'data(h)', 'z-compound-depth': 'bottom' } },
 		{
 			selector: 'node.box.collapsed',
 			style: {
@@ -106,6 +107,12 @@ export class CliqueGraph {
 	private readonly boxes: Map<string, GBox>;
 	private readonly resizeObs: ResizeObserver;
 	private userMoved = false;
+	/** Host boxes as cytoscape compound parents (the force layout needs
+	 * them), or as nodes drawn behind their members, sized by the layout
+	 * (the layered layout: half the cost of a first render, since
+	 * cytoscape.js re-marks a compound's whole family for every style
+	 * property of every element). */
+	private compound = false;
 
 	constructor(container: HTMLElement, model: GraphModel, cb: GraphCallbacks = {},
 		opts: { collapsed?: Iterable<string>; onFirstRender?: (t: GraphTimings) => void } = {}) {
@@ -134,7 +141,6 @@ export class CliqueGraph {
 			pixelRatio: 'auto',
 		});
 		this.timings.constructMs = performance.now() - t2;
-		this.timings.constructMs = performance.now() - t2;
 		this.cy.one('render', () => {
 			this.timings.firstRenderMs = performance.now() - t0;
 			opts.onFirstRender?.(this.timings);
@@ -162,7 +168,7 @@ export class CliqueGraph {
 		return {
 			id: n.id,
 			label: n.label,
-			parent: n.parent && !this.collapsed.has(n.parent) ? n.parent : undefined,
+			parent: this.compound && n.parent && !this.collapsed.has(n.parent) ? n.parent : undefined,
 			fill: STATUS_FILLS[n.level],
 			stroke: STATUS_COLORS[n.level],
 			img: iconUri(n.icon),
@@ -186,10 +192,18 @@ export class CliqueGraph {
 		const els: ElementDefinition[] = [];
 		for (const b of this.model.boxes) {
 			const collapsed = this.collapsed.has(b.id);
+			const cls = `box${b.kind === 'switch' ? ' switchbox' : ''}${collapsed ? ' collapsed' : ''}`;
+			if (collapsed || this.compound) {
+				els.push({
+					group: 'nodes', data: this.boxData(b), classes: cls,
+					position: collapsed ? boxCentre(this.model, b.id, this.positions) : undefined,
+				});
+				continue;
+			}
+			const r = boxRect(b.members.map((m) => this.positions.get(m)).filter((p): p is Pos => !!p));
 			els.push({
-				group: 'nodes', data: this.boxData(b),
-				classes: `box${b.kind === 'switch' ? ' switchbox' : ''}${collapsed ? ' collapsed' : ''}`,
-				position: collapsed ? boxCentre(this.model, b.id, this.positions) : undefined,
+				group: 'nodes', data: { ...this.boxData(b), w: r.w, h: r.h }, classes: `${cls} drawn`,
+				position: { x: r.x, y: r.y },
 			});
 		}
 		for (const n of v.nodes)
@@ -218,6 +232,28 @@ export class CliqueGraph {
 		cy.on('tap', 'node', (ev) => {
 			const id = (ev.target as NodeSingular).id();
 			this.cb.onSelect?.(this.byId.get(id) ?? null, this.boxes.get(id) ?? null);
+		});
+		// A drawn box moves its members with it, and follows them.
+		let grabbed: Pos | null = null;
+		cy.on('grab', 'node.box.drawn', (ev) => { grabbed = { ...(ev.target as NodeSingular).position() }; });
+		cy.on('drag', 'node.box.drawn', (ev) => {
+			const n = ev.target as NodeSingular;
+			const p = n.position();
+			if (!grabbed)
+				return;
+			const dx = p.x - grabbed.x, dy = p.y - grabbed.y;
+			grabbed = { ...p };
+			cy.batch(() => {
+				for (const m of this.boxes.get(n.id())?.members ?? [])
+					cy.getElementById(m).shift({ x: dx, y: dy });
+			});
+		});
+		cy.on('free', 'node.box.drawn', () => { grabbed = null; });
+		cy.on('drag', 'node', (ev) => {
+			const n = ev.target as NodeSingular;
+			const g = this.byId.get(n.id());
+			if (g?.parent && !this.compound && !this.collapsed.has(g.parent))
+				this.refitBox(g.parent);
 		});
 		cy.on('dbltap', 'node', (ev) => {
 			const id = (ev.target as NodeSingular).id();
@@ -255,6 +291,17 @@ export class CliqueGraph {
 		const left = p.x + 30 + 380 > w ? Math.max(4, p.x - 30 - this.card.offsetWidth) : p.x + 30;
 		this.card.style.left = `${left}px`;
 		this.card.style.top = `${Math.max(4, p.y - 20)}px`;
+	}
+
+	/** A drawn box around its members as they are now. */
+	private refitBox(boxId: string): void {
+		const box = this.cy.getElementById(boxId);
+		const b = this.boxes.get(boxId);
+		if (box.empty() || !b)
+			return;
+		const r = boxRect(b.members.map((m) => this.cy.getElementById(m)).filter((e) => e.nonempty()).map((e) => e.position()));
+		box.data({ w: r.w, h: r.h });
+		box.position({ x: r.x, y: r.y });
 	}
 
 	isCollapsed(boxId: string): boolean {
@@ -315,13 +362,19 @@ export class CliqueGraph {
 		}
 	}
 
-	/** Lays the graph out again: 'layered' (default) or 'force' (fCoSE). */
+	/** Lays the graph out again: 'layered' (default) or 'force' (fCoSE,
+	 * with the host boxes as compound nodes it keeps together). */
 	relayout(kind: 'layered' | 'force'): void {
 		if (kind === 'layered') {
+			this.compound = false;
 			this.positions = layeredLayout(this.model);
 			this.rebuild();
 			this.fit();
 			return;
+		}
+		if (!this.compound) {
+			this.compound = true;
+			this.rebuild();
 		}
 		this.cy.layout({
 			name: 'fcose', animate: false, randomize: true, quality: 'default', nodeDimensionsIncludeLabels: true,
@@ -400,9 +453,9 @@ function edgeColor(l: Level): string {
 export function warmUp(): void {
 	const els: ElementDefinition[] = [];
 	for (let b = 0; b < 4; b++) {
-		els.push({ group: 'nodes', data: { id: `b${b}`, label: `b${b}`, fill: '#fff', stroke: '#000', img: iconUri('host') }, classes: 'box' });
+		els.push({ group: 'nodes', data: { id: `b${b}`, label: `b${b}`, fill: '#fff', stroke: '#000', img: iconUri('host'), w: 80, h: 260 }, classes: 'box drawn', position: { x: b * 100 + 25, y: 100 } });
 		for (let i = 0; i < 6; i++)
-			els.push({ group: 'nodes', data: { id: `n${b}_${i}`, parent: `b${b}`, label: `n${i}`, fill: '#fff', stroke: '#000', img: iconUri('vnic') }, position: { x: b * 100 + i * 10, y: i * 40 } });
+			els.push({ group: 'nodes', data: { id: `n${b}_${i}`, label: `n${i}`, fill: '#fff', stroke: '#000', img: iconUri('vnic') }, position: { x: b * 100 + i * 10, y: i * 40 } });
 		for (let i = 1; i < 6; i++)
 			els.push({ group: 'edges', data: { id: `e${b}_${i}`, source: `n${b}_${i - 1}`, target: `n${b}_${i}`, label: 'x', color: '#888' } });
 	}
