@@ -16,7 +16,7 @@
 #include <string.h>
 
 static const struct srv_route *const rt_tables[] = {
-	srv_routes_inventory, srv_routes_links,	  srv_routes_cliques,
+	srv_routes_inventory, srv_routes_links,	  srv_routes_cliques,	srv_routes_analyze,
 	srv_routes_snapshots, srv_routes_designs, srv_routes_messages,	srv_routes_scans,
 	srv_routes_schedules, srv_routes_envs,	  srv_routes_conntests, srv_routes_auth,
 	srv_routes_users,     srv_routes_meta,
