@@ -602,6 +602,11 @@ static int dsg_add_entry(json_t *arr, const json_t *doc)
 	return 0;
 }
 
+static int dsg_key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static bool dsg_in_ids(const json_t *ids, const char *id)
 {
 	size_t i;
@@ -639,15 +644,22 @@ int cal_design_export(cal_store *st, json_t **out, const char *env, const char *
 	if (rc)
 		goto out;
 	if (ref.clique) {
+		json_t *one;
+
 		rc = df_clique_summary(st, &only, env, ref.clique, ref.at);
 		if (rc == 0 && json_is_null(only))
 			rc = cal_error_set(CAL_EINVALID, "'%s' has no clique of focal point '%s' to "
 					   "export", from, ref.clique);
 		if (rc)
 			goto out;
-		fids = json_pack("[s]", ref.clique);
+		one = json_deep_copy(only);
+		fids = one ? json_pack("{s:o}", ref.clique, one) : NULL;
+		if (!fids) {
+			rc = cal_error_set(CAL_ENOMEM, "out of memory");
+			goto out;
+		}
 	} else {
-		rc = df_clique_ids_at(st, &fids, env, ref.at);
+		rc = df_clique_summaries(st, &fids, env, ref.at);
 		if (rc)
 			goto out;
 	}
@@ -665,24 +677,36 @@ int cal_design_export(cal_store *st, json_t **out, const char *env, const char *
 		if (rc)
 			goto out;
 	}
-	json_array_foreach(fids, i, v) {
-		json_t *c = NULL, *e;
+	{
+		/* Cliques in focal point order, for a stable file. */
+		size_t n = json_object_size(fids), k = 0;
+		const char **keys = calloc(n ? n : 1, sizeof(*keys));
+		const char *key;
 
-		rc = df_clique_summary(st, &c, env, json_string_value(v), ref.at);
-		if (rc)
-			goto out;
-		if (json_is_null(c)) {
-			json_decref(c);
-			continue;
-		}
-		json_object_del(c, "host");
-		json_object_del(c, "project");
-		e = dsg_escape(c);
-		json_decref(c);
-		if (!e || json_array_append_new(ec, e)) {
+		if (!keys) {
 			rc = cal_error_set(CAL_ENOMEM, "out of memory");
 			goto out;
 		}
+		json_object_foreach(fids, key, v)
+			keys[k++] = key;
+		qsort(keys, n, sizeof(*keys), dsg_key_cmp);
+		for (k = 0; k < n; k++) {
+			json_t *c = json_deep_copy(json_object_get(fids, keys[k])), *e;
+
+			if (c) {
+				json_object_del(c, "host");
+				json_object_del(c, "project");
+			}
+			e = c ? dsg_escape(c) : NULL;
+			json_decref(c);
+			if (!e || json_array_append_new(ec, e)) {
+				rc = cal_error_set(CAL_ENOMEM, "out of memory");
+				break;
+			}
+		}
+		free(keys);
+		if (rc)
+			goto out;
 	}
 	d = json_pack("{s:i, s:s, s:s, s:o, s:O, s:O, s:O}", "calipso_design", DSG_FORMAT,
 		      "environment", env, "scope", "env", "taken_from", df_ref_json(&ref),

@@ -760,50 +760,50 @@ static int df_cliques_times(struct df_ctx *x, int64_t t1, int64_t t2)
 }
 
 /* Cliques of a design against a concrete side (design is `a` when
- * design_is_a; the entries are built design -> concrete then flipped). */
+ * design_is_a): the concrete side's cliques read in one query. */
 static int df_cliques_design(struct df_ctx *x, const struct df_ref *d, const struct df_ref *c,
 			     bool design_is_a)
 {
 	const json_t *design = json_object_get(d->record, "doc");
-	json_t *listed = json_object(), *ids = NULL, *e;
+	const json_t *rec = json_object_get(c->record, "clique_state");
+	json_t *listed = json_object(), *all = NULL, *e;
+	const char *focal;
 	size_t i;
-	int rc = 0;
+	int rc;
 
 	if (!listed)
 		return cal_error_set(CAL_ENOMEM, "out of memory");
+	rc = df_clique_summaries(x->st, &all, x->env, c->at);
+	/* A snapshot's own record of its clique stands for that clique. */
+	if (rc == 0 && c->kind == DF_REF_SNAPSHOT && json_is_object(rec))
+		json_object_set(all, cal_json_str(rec, "focal_point"), (json_t *)rec);
 	json_array_foreach(json_object_get(design, "cliques"), i, e) {
-		const char *focal = cal_json_str(e, "focal_point");
-		json_t *cc = NULL;
+		const json_t *cc;
 
-		json_object_set_new(listed, focal, json_true());
-		rc = df_side_clique(x->st, &cc, x->env, c, focal);
-		if (rc == 0)
-			rc = design_is_a ? df_add_clique(x, focal, e, cc, true)
-					 : df_add_clique(x, focal, cc, e, false);
-		json_decref(cc);
 		if (rc)
 			break;
+		focal = cal_json_str(e, "focal_point");
+		json_object_set_new(listed, focal, json_true());
+		cc = json_object_get(all, focal);
+		if (!cc)
+			cc = json_null();
+		rc = design_is_a ? df_add_clique(x, focal, e, cc, true)
+				 : df_add_clique(x, focal, cc, e, false);
 	}
 	/* Cliques the design does not know of are unexpected, when it lists
 	 * cliques at all and is not about one clique only. */
 	if (rc == 0 && json_array_size(json_object_get(design, "cliques")) && !d->clique &&
-	    x->scope.kind != SC_CLIQUE)
-		rc = df_clique_ids_at(x->st, &ids, x->env, c->at);
-	json_array_foreach(ids, i, e) {
-		const char *focal = json_string_value(e);
-		json_t *cc = NULL;
-
-		if (rc)
-			break;
-		if (json_object_get(listed, focal))
-			continue;
-		rc = df_side_clique(x->st, &cc, x->env, c, focal);
-		if (rc == 0)
-			rc = design_is_a ? df_add_clique(x, focal, json_null(), cc, true)
-					 : df_add_clique(x, focal, cc, json_null(), false);
-		json_decref(cc);
+	    x->scope.kind != SC_CLIQUE) {
+		json_object_foreach(all, focal, e) {
+			if (json_object_get(listed, focal))
+				continue;
+			rc = design_is_a ? df_add_clique(x, focal, json_null(), e, true)
+					 : df_add_clique(x, focal, e, json_null(), false);
+			if (rc)
+				break;
+		}
 	}
-	json_decref(ids);
+	json_decref(all);
 	json_decref(listed);
 	return rc;
 }

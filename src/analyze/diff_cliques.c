@@ -57,24 +57,6 @@ static int dc_summary(json_t **out, const json_t *row, const char *focal)
 	return *out ? 0 : cal_error_set(CAL_ENOMEM, "out of memory");
 }
 
-int df_clique_ids_at(cal_store *st, json_t **out, const char *env, int64_t at)
-{
-	json_t *list = NULL, *e;
-	size_t i;
-	int rc;
-
-	*out = NULL;
-	rc = cal_clique_list(st, &list, env, NULL, at);
-	if (rc)
-		return rc;
-	*out = json_array();
-	json_array_foreach(list, i, e)
-		if (*out && json_array_append(*out, json_object_get(e, "focal_point")))
-			break;
-	json_decref(list);
-	return *out ? 0 : cal_error_set(CAL_ENOMEM, "out of memory");
-}
-
 /* One side of the changed cliques: focal -> {side: summary}. */
 static int dc_side(cal_store *st, json_t *map, const char *sql, const char *env,
 		   const int64_t v[3], const char *side)
@@ -148,6 +130,54 @@ int df_clique_changes(cal_store *st, json_t **out, const char *env, int64_t t1, 
 			rc = cal_error_set(CAL_ENOMEM, "out of memory");
 	}
 	if (rc) {
+		json_decref(map);
+		return rc;
+	}
+	*out = map;
+	return 0;
+}
+
+int df_clique_summaries(cal_store *st, json_t **out, const char *env, int64_t at)
+{
+	json_t *map = json_object();
+	cal_store_stmt *s;
+	int rc;
+
+	*out = NULL;
+	if (!map)
+		return cal_error_set(CAL_ENOMEM, "out of memory");
+	rc = cal_store_sql_prepare(st, &s, at > 0 ? "SELECT focal_id, doc FROM cliques WHERE "
+						    "env = ? AND valid_from <= ? AND (valid_to IS "
+						    "NULL OR valid_to > ?)"
+						  : "SELECT focal_id, doc FROM cliques WHERE env = ? "
+						    "AND valid_to IS NULL");
+	if (rc) {
+		json_decref(map);
+		return rc;
+	}
+	rc = cal_store_sql_bind_text(s, 1, env);
+	if (rc == 0 && at > 0)
+		rc = cal_store_sql_bind_int64(s, 2, at);
+	if (rc == 0 && at > 0)
+		rc = cal_store_sql_bind_int64(s, 3, at);
+	while (rc == 0 && (rc = cal_store_sql_step(s)) == CAL_STORE_ROW) {
+		const char *focal = cal_store_sql_text(s, 0);
+		json_t *row, *sum = NULL;
+		json_error_t err;
+
+		row = json_loads(cal_store_sql_text(s, 1), 0, &err);
+		if (!row) {
+			rc = cal_error_set(CAL_EINVALID, "stored clique of '%s' is not JSON: %s",
+					   focal, err.text);
+			break;
+		}
+		rc = dc_summary(&sum, row, focal);
+		json_decref(row);
+		if (rc == 0 && json_object_set_new(map, focal, sum))
+			rc = cal_error_set(CAL_ENOMEM, "out of memory");
+	}
+	cal_store_sql_reset(s);
+	if (rc < 0) {
 		json_decref(map);
 		return rc;
 	}

@@ -91,12 +91,45 @@ bool df_pattern_match(const json_t *pattern, const json_t *value)
 	return json_equal((json_t *)pattern, (json_t *)value);
 }
 
-static bool df_in_array(const json_t *arr, const json_t *v)
+/* The elements of `arr` (canonical text -> element): membership tests in
+ * constant time, for arrays of thousands of elements. */
+static json_t *df_array_set(const json_t *arr)
 {
-	for (size_t i = 0; i < json_array_size(arr); i++)
-		if (json_equal(json_array_get(arr, i), (json_t *)v))
-			return true;
-	return false;
+	json_t *set = json_object(), *e;
+	size_t i;
+
+	json_array_foreach(arr, i, e) {
+		char *k = json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+
+		if (!set || !k || json_object_set(set, k, e)) {
+			free(k);
+			json_decref(set);
+			return NULL;
+		}
+		free(k);
+	}
+	return set;
+}
+
+/* Elements of `arr` not in `set`, into `out`. */
+static int df_array_minus(json_t *out, const json_t *arr, const json_t *set)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(arr, i, e) {
+		char *k = json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+		int rc = 0;
+
+		if (!k)
+			return CAL_ENOMEM;
+		if (!json_object_get(set, k))
+			rc = json_array_append(out, e);
+		free(k);
+		if (rc)
+			return CAL_ENOMEM;
+	}
+	return 0;
 }
 
 /* One difference at `path`; arrays on both sides also get the elements
@@ -110,17 +143,24 @@ static int df_emit(json_t *fields, const char *path, const json_t *a, const json
 		return cal_error_set(CAL_ENOMEM, "out of memory");
 	if (json_is_array(a) && json_is_array(b)) {
 		json_t *added = json_array(), *removed = json_array();
-		size_t i;
-		json_t *v;
+		json_t *sa = df_array_set(a), *sb = df_array_set(b);
+		int rc = added && removed && sa && sb ? 0 : CAL_ENOMEM;
 
-		json_array_foreach(b, i, v)
-			if (!df_in_array(a, v))
-				json_array_append(added, v);
-		json_array_foreach(a, i, v)
-			if (!df_in_array(b, v))
-				json_array_append(removed, v);
-		json_object_set_new(f, "added", added);
-		json_object_set_new(f, "removed", removed);
+		if (rc == 0)
+			rc = df_array_minus(added, b, sa);
+		if (rc == 0)
+			rc = df_array_minus(removed, a, sb);
+		json_decref(sa);
+		json_decref(sb);
+		if (rc == 0) {
+			json_object_set_new(f, "added", added);
+			json_object_set_new(f, "removed", removed);
+		} else {
+			json_decref(added);
+			json_decref(removed);
+			json_decref(f);
+			return cal_error_set(CAL_ENOMEM, "out of memory");
+		}
 	}
 	if (json_array_append_new(fields, f))
 		return cal_error_set(CAL_ENOMEM, "out of memory");
@@ -130,67 +170,70 @@ static int df_emit(json_t *fields, const char *path, const json_t *a, const json
 static int df_walk(json_t *fields, const char *type, const char *path, const json_t *a,
 		   const json_t *b, enum df_mode mode);
 
+/* Elements of an array of objects by their `key` (text, no pattern
+ * characters): a new map key -> element, or NULL when an element lacks the
+ * key or two share it.  Hashing keeps arrays of thousands of elements
+ * (an OVS bridge's ports, a tunnel endpoint's peers) linear. */
+static json_t *df_array_index(const json_t *arr, const char *key)
+{
+	json_t *map = json_object(), *e;
+	size_t i;
+
+	if (!map)
+		return NULL;
+	json_array_foreach(arr, i, e) {
+		const json_t *v = json_object_get(e, key);
+
+		if (!json_is_string(v) || df_is_glob(json_string_value(v)) ||
+		    json_object_get(map, json_string_value(v)) ||
+		    json_object_set(map, json_string_value(v), e)) {
+			json_decref(map);
+			return NULL;
+		}
+	}
+	return map;
+}
+
 /* Arrays of objects that name their elements ("interfaces" by "name",
  * "peers" by "remote_ip"): the key both arrays' elements all carry as
- * distinct plain text, or NULL. */
-static const char *df_array_key(const json_t *a, const json_t *b)
+ * distinct plain text, with both indexes, or NULL. */
+static const char *df_array_key(const json_t *a, const json_t *b, json_t **ia, json_t **ib)
 {
 	static const char *const keys[] = { "id", "name", "remote_ip", "ip_address",
 					    "mac_address", "port", "interface", NULL };
 
+	*ia = *ib = NULL;
 	if (!json_is_array(a) || !json_is_array(b) || !json_array_size(a) ||
-	    !json_array_size(b))
+	    !json_array_size(b) || !json_is_object(json_array_get(a, 0)))
 		return NULL;
 	for (int k = 0; keys[k]; k++) {
-		bool ok = true;
-
-		for (int side = 0; side < 2 && ok; side++) {
-			const json_t *arr = side ? b : a;
-			size_t i, j;
-			json_t *e, *f;
-
-			json_array_foreach(arr, i, e) {
-				const json_t *v = json_object_get(e, keys[k]);
-
-				ok = json_is_string(v) && !df_is_glob(json_string_value(v));
-				for (j = 0; ok && j < i; j++) {
-					f = json_array_get(arr, j);
-					ok = !json_equal(v, json_object_get(f, keys[k]));
-				}
-				if (!ok)
-					break;
-			}
-		}
-		if (ok)
+		if (!json_object_get(json_array_get(a, 0), keys[k]))
+			continue;
+		*ia = df_array_index(a, keys[k]);
+		*ib = *ia ? df_array_index(b, keys[k]) : NULL;
+		if (*ia && *ib)
 			return keys[k];
+		json_decref(*ia);
+		json_decref(*ib);
+		*ia = *ib = NULL;
 	}
 	return NULL;
 }
 
-static const json_t *df_array_find(const json_t *arr, const char *key, const char *value)
-{
-	size_t i;
-	json_t *e;
-
-	json_array_foreach(arr, i, e)
-		if (strcmp(cal_json_str(e, key), value) == 0)
-			return e;
-	return NULL;
-}
-
-/* Keyed arrays: elements matched by `key`, compared field by field under
- * "path[value]"; order does not matter. */
+/* Keyed arrays: elements matched by their key, compared field by field
+ * under "path[value]"; order does not matter. */
 static int df_walk_keyed(json_t *fields, const char *type, const char *path, const json_t *a,
-			 const json_t *b, const char *key, enum df_mode mode)
+			 const json_t *b, const json_t *ia, const json_t *ib, const char *key,
+			 enum df_mode mode)
 {
 	for (int side = 0; side < 2; side++) {
-		const json_t *arr = side ? b : a, *other = side ? a : b;
+		const json_t *arr = side ? b : a, *other = side ? ia : ib;
 		size_t i;
 		json_t *e;
 
 		json_array_foreach(arr, i, e) {
 			const char *val = cal_json_str(e, key);
-			const json_t *match = df_array_find(other, key, val);
+			const json_t *match = json_object_get(other, val);
 			char *sub;
 			int rc;
 
@@ -220,11 +263,20 @@ static int df_walk(json_t *fields, const char *type, const char *path, const jso
 	json_t *v;
 	int rc = 0;
 
-	if (!top && (k = df_array_key(a, b)) != NULL) {
+	if (!top && json_is_array(a) && json_is_array(b)) {
 		bool same = mode == DF_PATTERN ? df_pattern_match(a, b)
 					       : json_equal((json_t *)a, (json_t *)b);
+		json_t *ia, *ib;
 
-		return same ? 0 : df_walk_keyed(fields, type, path, a, b, k, mode);
+		if (same)
+			return 0;
+		k = df_array_key(a, b, &ia, &ib);
+		if (k) {
+			rc = df_walk_keyed(fields, type, path, a, b, ia, ib, k, mode);
+			json_decref(ia);
+			json_decref(ib);
+			return rc;
+		}
 	}
 	if (!json_is_object(a) || !json_is_object(b)) {
 		bool same = mode == DF_PATTERN ? df_pattern_match(a, b)

@@ -63,8 +63,6 @@ json_t *df_ref_json(const struct df_ref *r);
 /* Cliques at a time and between times (diff_cliques.c)                */
 /* ------------------------------------------------------------------ */
 
-/* Focal points whose clique existed at `at` (0 = live): an array of ids. */
-int df_clique_ids_at(cal_store *st, json_t **out, const char *env, int64_t at);
 /* Cliques whose revision differs between t1 < t2 (t2 0 = live), from the
  * revisions that began or ended in between: focal -> {"before": summary or
  * null, "after": summary or null}. */
@@ -75,6 +73,8 @@ int df_clique_changes(cal_store *st, json_t **out, const char *env, int64_t t1, 
  * it had no clique then. */
 int df_clique_summary(cal_store *st, json_t **out, const char *env, const char *focal,
 		      int64_t at);
+/* Every clique at `at` (0 = live) in one query: focal -> summary. */
+int df_clique_summaries(cal_store *st, json_t **out, const char *env, int64_t at);
 
 /* ------------------------------------------------------------------ */
 /* Designs (design.c)                                                  */
