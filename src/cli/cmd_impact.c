@@ -93,6 +93,7 @@ int cmd_impact(struct cli_ctx *ctx, int argc, char **argv)
 	struct cal_impact_opts o = { 0 };
 	cal_store *st;
 	json_t *r = NULL;
+	const char *at = NULL;
 	int c, rc;
 
 	optind = 1;
@@ -105,10 +106,7 @@ int cmd_impact(struct cli_ctx *ctx, int argc, char **argv)
 			o.what_if_down = true;
 			break;
 		case 'p': o.project = optarg; break;
-		case 'a':
-			if (cal_time_parse(&o.at, optarg))
-				return cli_usage_error("impact", "%s", cal_error_last());
-			break;
+		case 'a': at = optarg; break;
 		default: return cli_usage_error("impact", "unknown option");
 		}
 	}
@@ -117,6 +115,9 @@ int cmd_impact(struct cli_ctx *ctx, int argc, char **argv)
 	st = cli_store(ctx);
 	if (!st)
 		return CLI_EXIT_FAILURE;
+	rc = cli_parse_at(st, cli_env(ctx), at, &o.at);
+	if (rc)
+		return cli_fail("impact", rc);
 	rc = cal_impact(st, &r, cli_env(ctx), argv[optind], &o);
 	if (rc)
 		return cli_fail("impact", rc);

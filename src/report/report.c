@@ -34,6 +34,7 @@ static const struct {
 	int (*build)(cal_store *, json_t **, const char *, const struct cal_report_request *);
 } rp_kinds[] = {
 	{ "diff", rp_build_diff },
+	{ "impact", rp_build_impact },
 	{ "health", rp_build_health },
 	{ "inventory", rp_build_inventory },
 };

@@ -268,6 +268,11 @@ def test_time_travel(world, lab):
     calipso("clique", world["vm"]["uuid"], "--at", t, db=db, env_name=env, json_out=False,
             expect=3)
     calipso("clique", world["vm"]["uuid"], db=db, env_name=env)
+    imp = calipso("impact", "host3:host_pnic:eth0", "--at", t, db=db, env_name=env).json
+    assert world["vm3"]["uuid"] in json.dumps(imp)
+    gone = calipso("impact", f"host1:vservice:{world['net']['dhcp']['netns']}", "--at", t,
+                   db=db, env_name=env).json
+    assert gone["cliques"] >= 1
 
 
 def test_bad_input_is_named(world, tmp_path):
@@ -330,8 +335,11 @@ def test_reports(world, tmp_path):
     assert json.loads(inv)["data"]["counts"]["network"] == 4
     calipso("report", "health", "--out", str(tmp_path / "health.html"), db=db, env_name=env,
             json_out=False)
+    calipso("report", "impact", "host3:host_pnic:eth0", "--what-if-down", "--out",
+            str(tmp_path / "impact.html"), db=db, env_name=env, json_out=False)
+    assert "<svg" in (tmp_path / "impact.html").read_text()
     kept = calipso("report", "list", db=db, env_name=env).json
-    assert [r["kind"] for r in kept][:3] == ["health", "inventory", "diff"]
+    assert [r["kind"] for r in kept][:4] == ["impact", "health", "inventory", "diff"]
     again = calipso("report", "show", str(kept[-1]["id"]), db=db, env_name=env,
                     json_out=False).stdout
     assert again == html

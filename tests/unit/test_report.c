@@ -279,6 +279,23 @@ static void test_other_reports(void **state)
 	assert_int_equal(count(text, "<svg"), 1);
 	assert_non_null(strstr(text, "Cliques that are not healthy"));
 	json_decref(r);
+	/* Impact of h2's NIC: vm2's clique. */
+	req.kind = "impact";
+	req.object = "h2:host_pnic:eth0";
+	req.what_if_down = true;
+	r = gen(st, &req);
+	text = cal_json_str(r, "content");
+	assert_self_contained(text);
+	assert_non_null(strstr(text, "Impact of host_pnic eth0 on h2 going down"));
+	assert_int_equal(count(text, "<svg"), 1);
+	json_decref(r);
+	req.format = CAL_REPORT_CSV;
+	r = gen(st, &req);
+	assert_non_null(strstr(cal_json_str(r, "content"), "\r\nvm2,instance,vm2,h2,p2,"));
+	json_decref(r);
+	req.object = "nosuch";
+	assert_int_equal(cal_report_generate(st, &r, "e", &req), CAL_EINVALID);
+	assert_non_null(strstr(cal_error_last(), "nosuch"));
 	w_fini(&w);
 }
 

@@ -138,14 +138,18 @@ export function layeredLayout(g: GraphModel, opts: LayoutOpts = {}): Map<string,
 		return xs.length ? xs.reduce((s, v) => s + v, 0) / xs.length : null;
 	};
 	const bandBlocks: (Block & { want: number | null; key: string })[] = [];
+	// With a switch below, networks lean left and switches right of the
+	// NICs they hang from, so that no NIC-to-switch link crosses a network.
+	const lean = g.boxes.some((b) => b.kind === 'switch') ? dx / 2 : 0;
+	const shifted = (v: number | null, by: number) => (v === null ? null : v + by);
 	for (const n of free)
 		bandBlocks.push({
-			id: n.id, w: dx, h: dy, want: wantX([n.id]), key: n.label,
+			id: n.id, w: dx, h: dy, want: shifted(wantX([n.id]), -lean), key: n.label,
 			place: (x0, y0) => pos.set(n.id, { x: x0 + dx / 2, y: y0 + dy / 2 }),
 		});
 	for (const b of g.boxes.filter((b) => b.kind === 'switch')) {
 		const members = b.members.map((m) => byId.get(m)!).filter(Boolean);
-		bandBlocks.push({ ...blockOf(b.id, members, 'switch'), want: wantX(b.members), key: b.label });
+		bandBlocks.push({ ...blockOf(b.id, members, 'switch'), want: shifted(wantX(b.members), free.length ? lean : 0), key: b.label });
 	}
 	// Networks in a row under their NICs, switch boxes in the row below.
 	const rowOf = (b: { id: string }) => (b.id.startsWith('box:') ? 1 : 0);

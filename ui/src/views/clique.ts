@@ -91,7 +91,6 @@ export function graphPage(ctx: ViewCtx, env: string, c: Clique, opts: GraphPageO
 			h('span.dot', { style: { background: STATUS_COLORS[l] } }), l)),
 		opts.marks ? [h('span', null, badge('ok', 'added')), h('span', null, badge('critical', 'removed')), h('span', null, badge('warning', 'changed'))] : null,
 		h('span.muted', null, 'dashed: link down'));
-	wrap.append(legend);
 	const tools = h('div.graph-tools');
 	const head = h('div.graph-head', null, ...opts.title, tools);
 	el.append(head);
@@ -110,7 +109,7 @@ export function graphPage(ctx: ViewCtx, env: string, c: Clique, opts: GraphPageO
 			cb.addEventListener('change', () => g.toggleBox(b.id, !cb.checked));
 			return h('label', { style: { display: 'flex', gap: '6px', alignItems: 'center' } }, cb,
 				h('span.dot', { class: b.level }), b.label, h('span.muted.small', null, `(${b.members.length})`));
-		})), perf);
+		})), h('h2', null, 'Legend'), legend, perf);
 	g = new CliqueGraph(canvas, model, {
 		onSelect: select,
 		onOpen: (n) => ctx.go(objectHref(env, n.obj)),

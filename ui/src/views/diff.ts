@@ -12,10 +12,33 @@ import { badge, errorBox, icon, loading, objectHref, type ViewCtx } from './comm
 import { graphPage, loadGraphModule } from './clique';
 import { reportLink } from './report';
 
+/** A field's value in a diff: text, or compact JSON for objects. */
+export function fieldText(v: unknown, max = 120): string {
+	if (v === null || v === undefined)
+		return '∅';
+	const s = typeof v === 'object' ? JSON.stringify(v) : shortValue(v, max);
+	return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
 function fieldsCell(fs: DiffObject['fields']): HTMLElement {
 	return h('div', null, (fs ?? []).map((f) => h('div.small', null, h('b', null, f.field), ': ',
-		h('span', { style: { color: '#b3261e' } }, shortValue(f.before, 80) || '∅'), ' → ',
-		h('span', { style: { color: '#1e8e3e' } }, shortValue(f.after, 80) || '∅'))));
+		h('span.mono', { style: { color: '#b3261e' } }, fieldText(f.before)), ' → ',
+		h('span.mono', { style: { color: '#1e8e3e' } }, fieldText(f.after)))));
+}
+
+/** Names of the objects a diff mentions, for its other tables. */
+function names(d: Diff): Map<string, DiffObject> {
+	const m = new Map<string, DiffObject>();
+	for (const o of [...(d.objects?.added ?? []), ...(d.objects?.removed ?? []), ...(d.objects?.changed ?? [])])
+		m.set(o.id, o);
+	return m;
+}
+
+/** One line of counts, for the graph view. */
+export function summaryLine(d: Diff): HTMLElement {
+	const s = d.summary ?? {};
+	const parts = SUMMARY_KEYS.filter(([k]) => s[k]).map(([k, l]) => `${s[k]} ${l}`);
+	return h('div.small', { id: 'diff-summary-line' }, parts.join(' · ') || 'no change');
 }
 
 function objRows(env: string, kind: string, objs: DiffObject[]): HTMLTableRowElement[] {
@@ -39,6 +62,7 @@ export function changesTable(env: string, d: Diff): HTMLElement {
 	const links = [...linkRows('added', d.links?.added ?? []), ...linkRows('removed', d.links?.removed ?? []),
 		...linkRows('changed', d.links?.changed ?? [])];
 	const cliques = d.cliques ?? [];
+	const known = names(d);
 	return h('div', { id: 'diff-table' },
 		h('h2', null, 'Objects'), objs.length ? h('table.table', { id: 'diff-objects' },
 			h('thead', null, h('tr', null, ['change', 'object', 'type', 'host', 'fields'].map((t) => h('th', null, t)))),
@@ -49,7 +73,9 @@ export function changesTable(env: string, d: Diff): HTMLElement {
 		h('h2', null, 'Cliques'), cliques.length ? h('table.table', { id: 'diff-cliques' },
 			h('thead', null, h('tr', null, ['focal point', 'change', 'health', 'members', ''].map((t) => h('th', null, t)))),
 			h('tbody', null, cliques.map((c) => h('tr', null,
-				h('td', null, h('a', { href: href('clique', env, c.focal_point) }, c.focal_point)),
+				h('td', null, h('a', { href: href('clique', env, c.focal_point), title: c.focal_point },
+					known.has(c.focal_point) ? icon(known.get(c.focal_point)!.type) : null,
+					known.get(c.focal_point)?.name ?? c.focal_point)),
 				h('td', null, c.change),
 				h('td', null, c.health ? `${c.health.before ?? '—'} → ${c.health.after ?? '—'}` : ''),
 				h('td.small', null, `+${c.nodes_added?.length ?? 0} −${c.nodes_removed?.length ?? 0} objects, ` +
@@ -74,6 +100,7 @@ export async function diffView(ctx: ViewCtx): Promise<void> {
 	}
 	const wait = loading('Comparing…');
 	el.append(wait);
+	const t0 = performance.now();
 	let d: Diff;
 	try {
 		d = await app.api.diff(env, a, b, scope);
@@ -106,10 +133,9 @@ export async function diffView(ctx: ViewCtx): Promise<void> {
 			bside = { focal_point: focal, nodes: [], links: [] };
 			el.append(errorBox(e));
 		}
-		const t0 = performance.now();
 		const { clique, marks } = diffGraph(bside, d);
-		graphPage(ctx, env, clique, { title: [title], marks, extraTools: [tabs], sub: summaryCards(d) }, 0, t0,
-			await loadGraphModule());
+		graphPage(ctx, env, clique, { title: [title], marks, extraTools: [tabs], sub: summaryLine(d) },
+			performance.now() - t0, t0, await loadGraphModule());
 		return;
 	}
 	el.append(title, summaryCards(d), tabs, changesTable(env, d));

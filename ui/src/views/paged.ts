@@ -25,6 +25,8 @@ export function pagedTable(load: (page: number, pageSize: number) => Promise<Inv
 			replace(box, errorBox(e));
 			return;
 		}
+		// Within a page, by name (numbers as numbers: vm2 before vm10).
+		objs = [...objs].sort((a, b) => (a.name ?? '').localeCompare(b.name ?? '', undefined, { numeric: true }));
 		if (!objs.length && page === 0) {
 			replace(box, h('div.muted', null, opts.empty ?? 'none'));
 			return;
