@@ -214,10 +214,22 @@ describe('the lab in the browser', () => {
 		const row = await b.page.textContent('#schedules tbody tr');
 		expect(row).toContain('0 0 * * 0');
 		expect(row).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d/); /* its next run */
+		// A weekly snapshot of vm3's clique, after a scan.
+		await b.page.selectOption('#ssched-freq', 'WEEKLY');
+		await b.page.fill('#ssched-prefix', 'weekly');
+		await b.page.fill('#ssched-clique', vm3);
+		await b.page.check('#ssched-scan');
+		await b.page.click('#ssched-form button[type="submit"]');
+		await b.page.waitForSelector('#snapshot-schedules tbody tr');
+		const srow = await b.page.textContent('#snapshot-schedules tbody tr');
+		expect(srow).toContain('weekly');
+		expect(srow).toContain(vm3);
+		expect(srow).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d/);
 		await shot(b.page, '11-scans');
-		b.page.once('dialog', (dl) => void dl.accept());
 		await b.page.click('#schedules tbody tr button.danger');
 		await b.page.waitForSelector('#schedules', { state: 'detached' });
+		await b.page.click('#snapshot-schedules tbody tr button.danger');
+		await b.page.waitForSelector('#snapshot-schedules', { state: 'detached' });
 	});
 
 	it('two snapshots around a change compare as a table of changes and a marked graph', async () => {
@@ -288,6 +300,12 @@ describe('the lab in the browser', () => {
 		await b.page.click('#change-compare');
 		await b.page.waitForSelector('#change-results .change-result');
 		expect(await b.page.getAttribute('#change-results .change-result', 'data-equal')).toBe('1');
+		await b.page.click('#change-schedule');
+		await b.page.waitForFunction(() => document.querySelector('#change-schedule')?.parentElement?.parentElement?.textContent?.includes('scheduled'));
+		const scheds = await fetch(`${s.base}/scheduled_snapshots?env_name=lab`, {
+			headers: { 'X-Auth-Token': await b.page.evaluate(() => JSON.parse(localStorage.getItem('calipso.session')!).token as string) },
+		}).then((r) => r.json()) as { scheduled_snapshots: { cron?: string }[] };
+		expect(scheds.scheduled_snapshots.some((x) => x.cron === '*/10 * * * *')).toBe(true);
 		await shot(b.page, '17-change');
 	});
 

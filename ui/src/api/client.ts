@@ -50,12 +50,20 @@ export interface ScanRequest {
 	log_level?: string;
 }
 
+export type ScheduleKind = 'scan' | 'snapshot';
+
 export interface ScheduleRequest extends Partial<ScanRequest> {
 	env_name: string;
 	freq?: string;
 	cron?: string;
 	timezone?: string;
 	enabled?: boolean;
+	/* scheduled snapshots */
+	name_prefix?: string;
+	note?: string;
+	pinned?: boolean;
+	clique?: string;
+	scan?: boolean;
 }
 
 export class CalipsoApi {
@@ -210,17 +218,18 @@ export class CalipsoApi {
 		return this.http.request('DELETE', '/scans', { env_name: env, id });
 	}
 
-	async schedules(env: string): Promise<Schedule[]> {
-		const doc = await this.http.get<unknown>('/scheduled_scans', { env_name: env, page_size: 200 });
-		return list<Schedule>(doc, 'scheduled_scans');
+	/** Scheduled scans ('scan') or snapshots ('snapshot') with their next runs. */
+	async schedules(env: string, kind: ScheduleKind = 'scan'): Promise<Schedule[]> {
+		const doc = await this.http.get<unknown>(`/scheduled_${kind}s`, { env_name: env, page_size: 200 });
+		return list<Schedule>(doc, `scheduled_${kind}s`);
 	}
 
-	createSchedule(req: ScheduleRequest): Promise<unknown> {
-		return this.http.request('POST', '/scheduled_scans', undefined, req);
+	createSchedule(req: ScheduleRequest, kind: ScheduleKind = 'scan'): Promise<unknown> {
+		return this.http.request('POST', `/scheduled_${kind}s`, undefined, req);
 	}
 
-	deleteSchedule(env: string, id: number | string): Promise<unknown> {
-		return this.http.request('DELETE', '/scheduled_scans', { env_name: env, id });
+	deleteSchedule(env: string, id: number | string, kind: ScheduleKind = 'scan'): Promise<unknown> {
+		return this.http.request('DELETE', `/scheduled_${kind}s`, { env_name: env, id });
 	}
 
 	// ---- snapshots, diff, designs, reports -----------------------------

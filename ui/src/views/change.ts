@@ -112,6 +112,24 @@ export async function changeView(ctx: ViewCtx): Promise<void> {
 		timer = every.value === 'off' ? null : setInterval(() => void compare('during'), Number(every.value) * 60000);
 	});
 	ctx.onDispose(() => { if (timer) clearInterval(timer); });
+	// The story's "snapshot every 10 minutes during the change", kept by
+	// the server's scheduler even when no browser is open.
+	const schedBtn = h('button', { type: 'button', id: 'change-schedule' }, 'Snapshot it every 10 min on the server');
+	const schedMsg = h('span.small');
+	schedBtn.addEventListener('click', async () => {
+		schedBtn.disabled = true;
+		try {
+			await app.api.createSchedule({
+				env_name: env, cron: '*/10 * * * *', timezone: 'UTC', clique: focal, scan: true,
+				name_prefix: 'during', note: `during-change snapshots of ${focal}, compare with ${pre}`,
+			}, 'snapshot');
+			replace(schedMsg, 'scheduled: ', h('a', { href: href('scans', env) }, 'see or remove it'),
+				'; compare its snapshots with ', h('code', null, pre), ' on the ', h('a', { href: href('snapshots', env) }, 'snapshots page'));
+		} catch (e) {
+			replace(schedMsg, errorBox(e));
+			schedBtn.disabled = false;
+		}
+	});
 
 	// Step 4: after the change.
 	const design = h('select', { id: 'change-design' }, h('option', { value: '' }, 'no design'));
@@ -136,7 +154,7 @@ export async function changeView(ctx: ViewCtx): Promise<void> {
 		postBtn.disabled = false;
 	});
 	el.append(h('section.panel', null, h('div.row-actions', null, h('b', null, '3. During the change'), nowBtn, every,
-		h('a', { href: href('clique', env, focal) }, 'live graph'))),
+		schedBtn, h('a', { href: href('clique', env, focal) }, 'live graph')), schedMsg),
 	h('section.panel', null, h('div.row-actions', null, h('b', null, '4. After the change'), postBtn, 'and check against', design), verdict),
 	h('h2', null, 'Comparisons with the pre-change snapshot'), results);
 	try {

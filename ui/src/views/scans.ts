@@ -4,7 +4,7 @@
 // duration; scheduled scans (and snapshots, when the server schedules
 // them) with their next run, added and removed here.
 
-import type { ScheduleRequest } from '../api/client';
+import type { ScheduleKind, ScheduleRequest } from '../api/client';
 import type { Scan, Schedule } from '../api/types';
 import { h, replace } from '../lib/dom';
 import { duration, formatTime } from '../lib/format';
@@ -75,31 +75,40 @@ function scanForm(ctx: ViewCtx, env: string, onQueued: (s: Scan) => void): HTMLE
 	return h('div', null, form, msg);
 }
 
-function scheduleForm(ctx: ViewCtx, env: string, onAdded: () => void): HTMLElement {
-	const kind = h('select', { id: 'sched-kind' }, h('option', { value: 'freq' }, 'every'), h('option', { value: 'cron' }, 'cron'));
-	const freq = h('select', { id: 'sched-freq' }, FREQS.map((f) => h('option', { value: f }, f.toLowerCase())));
-	const cron = h('input', { id: 'sched-cron', placeholder: '0 0 * * 0 (Sundays at midnight)', style: { width: '220px', display: 'none' } });
-	const tz = h('input', { id: 'sched-tz', placeholder: 'time zone (UTC)', style: { width: '150px' },
+function scheduleForm(ctx: ViewCtx, env: string, kind: ScheduleKind, onAdded: () => void): HTMLElement {
+	const k = (id: string) => `${kind === 'scan' ? 'sched' : 'ssched'}-${id}`;
+	const how = h('select', { id: k('kind') }, h('option', { value: 'freq' }, 'every'), h('option', { value: 'cron' }, 'cron'));
+	const freq = h('select', { id: k('freq') }, FREQS.map((f) => h('option', { value: f }, f.toLowerCase())));
+	const cron = h('input', { id: k('cron'), placeholder: '0 0 * * 0 (Sundays at midnight)', style: { width: '220px', display: 'none' } });
+	const tz = h('input', { id: k('tz'), placeholder: 'time zone (UTC)', style: { width: '150px' },
 		value: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC' });
 	const only = h('select', null, ONLY.map(([v, l]) => h('option', { value: v }, l)));
+	const prefix = h('input', { id: k('prefix'), placeholder: 'name prefix (scheduled)', style: { width: '160px' } });
+	const clique = h('input', { id: k('clique'), placeholder: 'focal point id (empty: environment)', style: { width: '230px' } });
+	const scanFirst = h('input', { type: 'checkbox', id: k('scan') });
 	const msg = h('div');
-	kind.addEventListener('change', () => {
-		freq.style.display = kind.value === 'freq' ? '' : 'none';
-		cron.style.display = kind.value === 'cron' ? '' : 'none';
+	how.addEventListener('change', () => {
+		freq.style.display = how.value === 'freq' ? '' : 'none';
+		cron.style.display = how.value === 'cron' ? '' : 'none';
 	});
-	const form = h('form.inline', { id: 'sched-form' }, 'Scan', kind, freq, cron, tz, only, h('button', { type: 'submit' }, 'Add schedule'));
+	const form = h('form.inline', { id: k('form') }, kind === 'scan' ? 'Scan' : 'Snapshot', how, freq, cron, tz,
+		kind === 'scan' ? only : [prefix, clique, h('label', null, scanFirst, 'scan first')],
+		h('button', { type: 'submit' }, 'Add schedule'));
 	form.addEventListener('submit', async (e) => {
 		e.preventDefault();
 		replace(msg);
-		const req: ScheduleRequest = { env_name: env, ...scanOptions(only.value, false, '', '') };
-		if (kind.value === 'cron')
+		const req: ScheduleRequest = kind === 'scan' ? { env_name: env, ...scanOptions(only.value, false, '', '') } : {
+			env_name: env, name_prefix: prefix.value.trim() || undefined, clique: clique.value.trim() || undefined,
+			scan: scanFirst.checked || undefined,
+		};
+		if (how.value === 'cron')
 			req.cron = cron.value.trim();
 		else
 			req.freq = freq.value;
 		if (tz.value.trim())
 			req.timezone = tz.value.trim();
 		try {
-			await ctx.app.api.createSchedule(req);
+			await ctx.app.api.createSchedule(req, kind);
 			onAdded();
 		} catch (err) {
 			msg.append(errorBox(err));
@@ -108,13 +117,51 @@ function scheduleForm(ctx: ViewCtx, env: string, onAdded: () => void): HTMLEleme
 	return h('div', null, form, msg);
 }
 
+/** The schedules of one kind, with their next runs, each removable. */
+function scheduleList(ctx: ViewCtx, env: string, kind: ScheduleKind): { el: HTMLElement; refresh(): Promise<void> } {
+	const el = h('div', null, loading());
+	const refresh = async () => {
+		let ss: Schedule[];
+		try {
+			ss = await ctx.app.api.schedules(env, kind);
+		} catch (e) {
+			replace(el, isMissingRoute(e) ? h('div.muted', null, 'this server does not schedule them') : errorBox(e));
+			return;
+		}
+		replace(el, ss.length ? h('table.table', { id: kind === 'scan' ? 'schedules' : 'snapshot-schedules' },
+			h('thead', null, h('tr', null, ['id', 'when', kind === 'scan' ? 'options' : 'what', 'next run', 'last run', 'enabled', '']
+				.map((t) => h('th', null, t)))),
+			h('tbody', null, ss.map((s) => {
+				const del = h('button.danger', { type: 'button' }, 'remove');
+				del.addEventListener('click', async () => {
+					del.disabled = true;
+					try {
+						await ctx.app.api.deleteSchedule(env, s.id, kind);
+						void refresh();
+					} catch (e) {
+						el.append(errorBox(e));
+					}
+				});
+				const req = { ...(s.request ?? {}), ...s } as Record<string, unknown>;
+				const what = kind === 'scan' ? optionsText(req)
+					: `${req.clique ? `clique ${String(req.clique)}` : 'environment'}, named ${String(req.name_prefix ?? 'scheduled')}-…${req.scan ? ', after a scan' : ''}`;
+				const next = s.next_run ?? s.scheduled_timestamp;
+				return h('tr', { 'data-schedule': String(s.id) }, h('td', null, String(s.id)), h('td', null, scheduleWhen(s)),
+					h('td', null, what), h('td', null, formatTime(next), ' ', h('span.muted.small', null, when(next))),
+					h('td.small', null, formatTime(s.last_run)), h('td', null, s.enabled === false ? 'no' : 'yes'), h('td', null, del));
+			})))
+			: h('div.muted', null, kind === 'scan' ? 'no scheduled scan' : 'no scheduled snapshot'));
+	};
+	return { el, refresh };
+}
+
 export async function scansView(ctx: ViewCtx): Promise<void> {
 	const { app, el, signal } = ctx;
 	const env = ctx.route.env!;
 	const live = h('div#scan-progress');
 	const list = h('div', null, loading());
-	const scheds = h('div', null, loading());
-	const snapScheds = h('div');
+	const scanScheds = scheduleList(ctx, env, 'scan');
+	const snapScheds = scheduleList(ctx, env, 'snapshot');
 	let timer: ReturnType<typeof setTimeout> | null = null;
 	ctx.onDispose(() => { if (timer) clearTimeout(timer); });
 
@@ -142,34 +189,6 @@ export async function scansView(ctx: ViewCtx): Promise<void> {
 		if (scans.some((s) => !isFinal(s.status)) && !signal.aborted)
 			timer = setTimeout(() => void refreshList(), 2000);
 	};
-	const refreshScheds = async () => {
-		let ss: Schedule[];
-		try {
-			ss = await app.api.schedules(env);
-		} catch (e) {
-			replace(scheds, errorBox(e));
-			return;
-		}
-		replace(scheds, ss.length ? h('table.table', { id: 'schedules' },
-			h('thead', null, h('tr', null, ['id', 'when', 'options', 'next run', 'last run', 'enabled', ''].map((t) => h('th', null, t)))),
-			h('tbody', null, ss.map((s) => {
-				const del = h('button.danger', { type: 'button' }, 'remove');
-				del.addEventListener('click', async () => {
-					del.disabled = true;
-					try {
-						await app.api.deleteSchedule(env, s.id);
-						void refreshScheds();
-					} catch (e) {
-						scheds.append(errorBox(e));
-					}
-				});
-				return h('tr', { 'data-schedule': String(s.id) }, h('td', null, String(s.id)), h('td', null, scheduleWhen(s)),
-					h('td', null, optionsText({ ...(s.request ?? {}), ...s })),
-					h('td', null, h('span', { title: formatTime(s.next_run ?? s.scheduled_timestamp) }, formatTime(s.next_run ?? s.scheduled_timestamp)), ' ', h('span.muted.small', null, when(s.next_run ?? s.scheduled_timestamp))),
-					h('td.small', null, formatTime(s.last_run)), h('td', null, s.enabled === false ? 'no' : 'yes'), h('td', null, del));
-			})))
-			: h('div.muted', null, 'no scheduled scan'));
-	};
 	el.append(h('h1', null, `Scans of ${env}`),
 		h('section.panel', null, h('h2', { style: { marginTop: '0' } }, 'Queue a scan'),
 			scanForm(ctx, env, (s) => {
@@ -178,21 +197,7 @@ export async function scansView(ctx: ViewCtx): Promise<void> {
 				void watchScan(app.api, env, s.id, live, signal).then(() => refreshList());
 			}), live),
 		h('h2', null, 'Latest scans'), list,
-		h('h2', null, 'Scheduled scans'), scheduleForm(ctx, env, () => void refreshScheds()), scheds,
-		snapScheds);
-	await Promise.all([refreshList(), refreshScheds()]);
-	// Scheduled snapshots, where the server has them.
-	try {
-		const doc = await app.api.http.get<Record<string, unknown>>('/scheduled_snapshots', { env_name: env });
-		const rows = (Object.values(doc).find(Array.isArray) ?? []) as Schedule[];
-		replace(snapScheds, h('h2', null, 'Scheduled snapshots'), rows.length ? h('table.table', { id: 'snapshot-schedules' },
-			h('thead', null, h('tr', null, ['id', 'when', 'scope', 'next run'].map((t) => h('th', null, t)))),
-			h('tbody', null, rows.map((s) => h('tr', null, h('td', null, String(s.id)), h('td', null, scheduleWhen(s)),
-				h('td', null, String((s.request as Record<string, unknown> | undefined)?.clique ?? s.clique ?? 'environment')),
-				h('td', null, formatTime(s.next_run ?? s.scheduled_timestamp))))))
-			: h('div.muted', null, 'no scheduled snapshot'));
-	} catch (e) {
-		if (!isMissingRoute(e))
-			replace(snapScheds, h('h2', null, 'Scheduled snapshots'), errorBox(e));
-	}
+		h('h2', null, 'Scheduled scans'), scheduleForm(ctx, env, 'scan', () => void scanScheds.refresh()), scanScheds.el,
+		h('h2', null, 'Scheduled snapshots'), scheduleForm(ctx, env, 'snapshot', () => void snapScheds.refresh()), snapScheds.el);
+	await Promise.all([refreshList(), scanScheds.refresh(), snapScheds.refresh()]);
 }
