@@ -10,10 +10,12 @@ BUILD_PKGS="build-essential meson ninja-build pkg-config clang libclang-rt-14-de
  libcmocka-dev libgraphviz-dev libxml2-dev"
 # Lab and tests: kernel tools, Open vSwitch (userspace datapath), dnsmasq (and
 # dhcp_release, which vm-rm uses),
-# libvirt's test driver client, pytest, the networkx reference, wrk.
+# libvirt's test driver client, pytest, the networkx reference, wrk; Chromium
+# and a font for the UI's end-to-end tests.
 RUN_PKGS="iproute2 procps psmisc iputils-ping ethtool busybox openvswitch-switch dnsmasq-base
  dnsmasq-utils
- libvirt-clients sqlite3 python3 python3-pytest python3-networkx python3-yaml wrk graphviz"
+ libvirt-clients sqlite3 python3 python3-pytest python3-networkx python3-yaml wrk graphviz
+ chromium fonts-dejavu-core"
 
 missing=""
 for p in $BUILD_PKGS $RUN_PKGS; do
