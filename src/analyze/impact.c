@@ -12,8 +12,8 @@
  *
  * Losing the path: within the clique (its links, either way), without the
  * object, the focal point must still reach every network of the clique,
- * a host NIC when the clique has one, and a switch port (and switch) when
- * the clique has them.  A clique stores member ids and links as
+ * a host NIC when the clique has one, a switch port and a switch when the
+ * clique has them.  A clique stores member ids and links as
  * [source, target, "A-B"]; a member's type is read from the link types.
  */
 #include "analyze/analyze_int.h"
@@ -211,8 +211,9 @@ static int im_what_if(json_t *e, const char *id)
 	json_t *doc = json_object_get(e, "doc"), *nodes, *links, *l, *lost;
 	const char *focal = cal_json_str(e, "focal_point");
 	size_t n, i, head = 0, tail = 0;
-	uint8_t *type = NULL; /* 1 network, 2 host_pnic, 3 switch_pnic/switch */
-	bool *seen = NULL, has_pnic = false, has_sw = false, pnic_ok = false, sw_ok = false;
+	uint8_t *type = NULL; /* 1 network, 2 host_pnic, 3 switch_pnic, 4 switch */
+	bool *seen = NULL;
+	bool has[5] = { false }, ok[5] = { false };
 	size_t *queue = NULL, f = (size_t)-1, gone = (size_t)-1;
 	int rc = 0;
 
@@ -250,8 +251,10 @@ static int im_what_if(json_t *e, const char *id)
 				type[ends[k]] = 1;
 			else if (strcmp(t, "host_pnic") == 0)
 				type[ends[k]] = 2;
-			else if (strcmp(t, "switch_pnic") == 0 || strcmp(t, "switch") == 0)
+			else if (strcmp(t, "switch_pnic") == 0)
 				type[ends[k]] = 3;
+			else if (strcmp(t, "switch") == 0)
+				type[ends[k]] = 4;
 		}
 	}
 	/* Breadth first from the focal point over the clique's links. */
@@ -282,13 +285,8 @@ static int im_what_if(json_t *e, const char *id)
 		}
 	}
 	for (i = 0; i < n; i++) {
-		if (type[i] == 2) {
-			has_pnic = true;
-			pnic_ok |= seen[i];
-		} else if (type[i] == 3) {
-			has_sw = true;
-			sw_ok |= seen[i];
-		}
+		has[type[i]] = true;
+		ok[type[i]] |= seen[i];
 		if (type[i] && !seen[i])
 			json_array_append(lost, json_array_get(nodes, i));
 	}
@@ -298,8 +296,9 @@ static int im_what_if(json_t *e, const char *id)
 		for (i = 0; i < n && !loses; i++)
 			if (type[i] == 1 && !seen[i])
 				loses = true;
-		if ((has_pnic && !pnic_ok) || (has_sw && !sw_ok))
-			loses = true;
+		for (int k = 2; k <= 4; k++)
+			if (has[k] && !ok[k])
+				loses = true;
 		json_object_set_new(e, "loses_path", json_boolean(loses));
 		json_object_set(e, "unreachable", lost);
 	}
@@ -407,20 +406,25 @@ int cal_impact(cal_store *st, json_t **out, const char *env, const char *object_
 	json_object_set_new(res, "by_switch", by_sw);
 	json_object_set_new(res, "notes", notes);
 	json_array_foreach(entries, i, e) {
-		const char *focal = cal_json_str(e, "focal_point");
-		size_t k;
-		json_t *v;
-
 		if (opts->project && strcmp(cal_json_str(e, "project"), opts->project) != 0)
 			continue;
 		if (opts->what_if_down && json_object_get(e, "doc")) {
 			rc = im_what_if(e, object_id);
 			if (rc)
 				goto out;
-			if (json_is_true(json_object_get(e, "loses_path")))
-				json_array_append_new(lost, json_string(focal));
 		}
 		json_object_del(e, "doc");
+		json_array_append(kept, e);
+	}
+	/* Groups and verdicts in the order of the list: type, then name. */
+	im_sort(kept);
+	json_array_foreach(kept, i, e) {
+		const char *focal = cal_json_str(e, "focal_point");
+		size_t k;
+		json_t *v;
+
+		if (json_is_true(json_object_get(e, "loses_path")))
+			json_array_append_new(lost, json_string(focal));
 		if (!*cal_json_str(e, "project") && im_needs_doc(cal_json_str(e, "focal_point_type")))
 			no_project++;
 		im_group_add(by_project, cal_json_str(e, "project"), focal);
@@ -429,9 +433,7 @@ int cal_impact(cal_store *st, json_t **out, const char *env, const char *object_
 			im_group_add(by_net, json_string_value(v), focal);
 		json_array_foreach(json_object_get(e, "switches"), k, v)
 			im_group_add(by_sw, json_string_value(v), focal);
-		json_array_append(kept, e);
 	}
-	im_sort(kept);
 	json_object_set(res, "affected", kept);
 	if (opts->what_if_down)
 		json_object_set(res, "lost", lost);

@@ -39,38 +39,52 @@ static const char *const sx_skip[] = { CAL_F_ID_PATH, CAL_F_NAME_PATH, CAL_F_PAR
 static const char *const sx_noise[] = { "flags", "mtu", "ifindex", "ofport", "netns_inode",
 					"statistics", "master_ifindex", "link_ifindex", NULL };
 
+/* The values of one object; strings live in the two tables (no allocation
+ * per value), which are emptied for the next object. */
 struct sx_terms {
-	char **term, **field;
+	const char **term, **field;
 	size_t n, cap;
-	json_t *cidrs;       /* [[field, cidr]] */
-	struct an_intern seen; /* the object's values so far */
+	json_t *cidrs;           /* [[field, cidr]] */
+	struct an_intern seen;   /* the object's values so far */
+	struct an_intern fields; /* field paths */
 };
 
 static void sx_terms_clear(struct sx_terms *t)
 {
-	for (size_t i = 0; i < t->n; i++) {
-		free(t->term[i]);
-		free(t->field[i]);
-	}
 	t->n = 0;
 	json_array_clear(t->cidrs);
 	an_intern_clear(&t->seen);
+	an_intern_clear(&t->fields);
 }
 
 static void sx_terms_free(struct sx_terms *t)
 {
-	sx_terms_clear(t);
 	free(t->term);
 	free(t->field);
 	json_decref(t->cidrs);
 	an_intern_fini(&t->seen);
+	an_intern_fini(&t->fields);
 	memset(t, 0, sizeof(*t));
 }
 
-char *an_search_fold(const char *s)
+static int sx_terms_init(struct sx_terms *t)
+{
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	t->cidrs = json_array();
+	if (!t->cidrs)
+		return cal_error_set(CAL_ENOMEM, "out of memory");
+	rc = an_intern_init(&t->seen);
+	if (rc == 0)
+		rc = an_intern_init(&t->fields);
+	return rc;
+}
+
+/* Folds `s` into out (SX_TERM_MAX + 1 bytes); returns the length. */
+static size_t sx_fold(char *out, const char *s)
 {
 	size_t n = strlen(s);
-	char *out;
 
 	if (n > SX_TERM_MAX) {
 		/* Cut at a UTF-8 character boundary. */
@@ -78,62 +92,59 @@ char *an_search_fold(const char *s)
 		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
 			n--;
 	}
-	out = malloc(n + 1);
-	if (!out)
-		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 
-		/* Newlines separate terms in the haystack. */
+		/* Newlines separate values in the haystack. */
 		out[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c == '\n' ? ' ' : c;
 	}
 	out[n] = '\0';
+	return n;
+}
+
+char *an_search_fold(const char *s)
+{
+	char *out = malloc(SX_TERM_MAX + 1);
+
+	if (out)
+		sx_fold(out, s);
 	return out;
 }
 
 static int sx_add(struct sx_terms *t, const char *field, const char *value)
 {
-	char *term;
+	char term[SX_TERM_MAX + 1];
+	size_t n, before;
+	uint32_t ti, fi;
+	int rc;
 
 	if (!*value || t->n >= SX_TERMS_MAX)
 		return 0;
-	term = an_search_fold(value);
-	if (!term)
-		return cal_error_set(CAL_ENOMEM, "out of memory");
+	n = sx_fold(term, value);
 	/* Each value once, under the first field that holds it. */
-	{
-		size_t before = t->seen.n;
-		uint32_t idx;
-		int rc = an_intern_add(&t->seen, &idx, term, strlen(term));
-
-		if (rc || t->seen.n == before) {
-			free(term);
-			return rc;
-		}
-	}
+	before = t->seen.n;
+	rc = an_intern_add(&t->seen, &ti, term, n);
+	if (rc || t->seen.n == before)
+		return rc;
+	rc = an_intern_add(&t->fields, &fi, field, strlen(field));
+	if (rc)
+		return rc;
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 32;
-		char **a = realloc(t->term, cap * sizeof(*a)), **b;
+		const char **a = realloc(t->term, cap * sizeof(*a)), **b;
 
-		if (!a) {
-			free(term);
+		if (!a)
 			return cal_error_set(CAL_ENOMEM, "out of memory");
-		}
 		t->term = a;
 		b = realloc(t->field, cap * sizeof(*b));
-		if (!b) {
-			free(term);
+		if (!b)
 			return cal_error_set(CAL_ENOMEM, "out of memory");
-		}
 		t->field = b;
 		t->cap = cap;
 	}
-	t->field[t->n] = strdup(field);
-	if (!t->field[t->n]) {
-		free(term);
-		return cal_error_set(CAL_ENOMEM, "out of memory");
-	}
-	t->term[t->n++] = term;
+	t->term[t->n] = an_intern_key(&t->seen, ti);
+	t->field[t->n] = an_intern_key(&t->fields, fi);
+	t->n++;
 	return 0;
 }
 
@@ -208,34 +219,35 @@ static bool sx_skipped(enum cal_obj_type type, const char *key)
 	return false;
 }
 
-static int sx_walk(struct sx_terms *t, const char *field, const json_t *v, int depth)
+/* Walks a value; `path` (with room for 256 bytes) holds its field path,
+ * `len` bytes long, and is put back as it was. */
+static int sx_walk(struct sx_terms *t, char *path, size_t len, const json_t *v, int depth)
 {
 	const char *k;
 	json_t *x;
 	size_t i;
 	int rc = 0;
 
-	if (depth > 8)
+	if (depth > 8 || t->n >= SX_TERMS_MAX)
 		return 0;
 	if (json_is_object(v)) {
 		size_t nkeys = 0;
 
 		json_object_foreach((json_t *)v, k, x) {
 			bool noise = false;
-			char *sub;
+			size_t kl = strlen(k), nl = len + (len ? 1 : 0) + kl;
 
 			if (depth > 0 && nkeys++ >= SX_MAP_MAX)
 				break;
 			for (const char *const *nk = sx_noise; *nk; nk++)
 				noise |= strcmp(*nk, k) == 0;
-			if (noise)
+			if (noise || nl >= 256)
 				continue;
-			sub = *field ? cal_strdup_printf("%s.%s", field, k) : strdup(k);
-
-			if (!sub)
-				return cal_error_set(CAL_ENOMEM, "out of memory");
-			rc = sx_walk(t, sub, x, depth + 1);
-			free(sub);
+			if (len)
+				path[len] = '.';
+			memcpy(path + len + (len ? 1 : 0), k, kl + 1);
+			rc = sx_walk(t, path, nl, x, depth + 1);
+			path[len] = '\0';
 			if (rc)
 				return rc;
 		}
@@ -245,19 +257,20 @@ static int sx_walk(struct sx_terms *t, const char *field, const json_t *v, int d
 		json_array_foreach(v, i, x) {
 			if (i >= SX_LIST_MAX)
 				break;
-			rc = sx_walk(t, field, x, depth + 1);
+			rc = sx_walk(t, path, len, x, depth + 1);
 			if (rc)
 				return rc;
 		}
 		return 0;
 	}
-	return sx_value(t, field, v);
+	return sx_value(t, path, v);
 }
 
 /* The terms of one object document. */
 static int sx_terms_of(struct sx_terms *t, const json_t *doc)
 {
 	enum cal_obj_type type = cal_type_from_name(cal_json_str(doc, CAL_F_TYPE));
+	char path[256];
 	const char *k;
 	json_t *v;
 	int rc;
@@ -280,7 +293,10 @@ static int sx_terms_of(struct sx_terms *t, const json_t *doc)
 			if (noise)
 				continue;
 		}
-		rc = sx_walk(t, k, v, 0);
+		if (strlen(k) >= sizeof(path))
+			continue;
+		snprintf(path, sizeof(path), "%s", k);
+		rc = sx_walk(t, path, strlen(path), v, 0);
 	}
 	return rc;
 }
@@ -300,54 +316,26 @@ struct sx_bulk {
 };
 
 struct sx_writer {
-	cal_store_batch *del_fts, *del_terms, *del_objects, *del_cidrs;
 	cal_store_batch *terms, *objects, *cidrs;
 	struct sx_bulk *bulk; /* full builds: terms go here, not to `terms` */
 };
 
 static void sx_writer_free(struct sx_writer *w)
 {
-	cal_store_batch_free(w->del_fts);
-	cal_store_batch_free(w->del_terms);
-	cal_store_batch_free(w->del_objects);
-	cal_store_batch_free(w->del_cidrs);
 	cal_store_batch_free(w->terms);
 	cal_store_batch_free(w->objects);
 	cal_store_batch_free(w->cidrs);
 	memset(w, 0, sizeof(*w));
 }
 
-static int sx_del_batch(cal_store_batch **out, cal_store *st, const char *head, const char *env)
-{
-	int rc = cal_store_batch_new(out, st, head, "?", ", ", ")", 1, 1);
-
-	return rc ? rc : cal_store_batch_fixed_text(*out, 1, env);
-}
-
-static int sx_writer_open(struct sx_writer *w, cal_store *st, const char *env,
-			  struct sx_bulk *bulk)
+static int sx_writer_open(struct sx_writer *w, cal_store *st, struct sx_bulk *bulk)
 {
 	int rc;
 
 	memset(w, 0, sizeof(*w));
 	w->bulk = bulk;
-	rc = sx_del_batch(&w->del_terms, st, "DELETE FROM search_terms WHERE env = ? AND "
-			  "object_id IN (", env);
-	if (rc == 0)
-		rc = sx_del_batch(&w->del_objects, st, "DELETE FROM search_objects WHERE env = ? "
-				  "AND object_id IN (", env);
-	if (rc == 0)
-		rc = sx_del_batch(&w->del_cidrs, st, "DELETE FROM search_cidrs WHERE env = ? AND "
-				  "object_id IN (", env);
-	/* SQLite: an object's entry leaves the FTS index before its row
-	 * (the index reads the row's text to remove it). */
-	if (rc == 0 && !cal_store_is_postgres(st))
-		rc = sx_del_batch(&w->del_fts, st, "INSERT INTO search_fts (search_fts, rowid, "
-				  "haystack) SELECT 'delete', id, haystack FROM search_objects "
-				  "WHERE env = ? AND object_id IN (", env);
-	if (rc == 0)
-		rc = cal_store_batch_new(&w->terms, st, "INSERT INTO search_terms (env, term, "
-					 "object_id, is_key) VALUES ", "(?, ?, ?, ?)", ", ", "", 0, 4);
+	rc = cal_store_batch_new(&w->terms, st, "INSERT INTO search_terms (env, term, object_id, "
+				 "is_key) VALUES ", "(?, ?, ?, ?)", ", ", "", 0, 4);
 	if (rc == 0)
 		rc = cal_store_batch_new(&w->objects, st, "INSERT INTO search_objects (env, "
 					 "object_id, type, name, name_path, haystack, fields) VALUES ",
@@ -356,31 +344,15 @@ static int sx_writer_open(struct sx_writer *w, cal_store *st, const char *env,
 		rc = cal_store_batch_new(&w->cidrs, st, "INSERT INTO search_cidrs (env, object_id, "
 					 "field, cidr) VALUES ", "(?, ?, ?, ?)", ", ",
 					 " ON CONFLICT DO NOTHING", 0, 4);
-	if (rc) {
+	if (rc)
 		sx_writer_free(w);
-		return rc;
-	}
-	/* Deletions of an id always go out before its new rows. */
-	if (w->del_fts)
-		cal_store_batch_set_before(w->del_objects, w->del_fts);
-	cal_store_batch_set_before(w->terms, w->del_terms);
-	cal_store_batch_set_before(w->objects, w->del_objects);
-	cal_store_batch_set_before(w->cidrs, w->del_cidrs);
-	return 0;
+	return rc;
 }
 
 static int sx_writer_flush(struct sx_writer *w)
 {
-	int rc = w->del_fts ? cal_store_batch_flush(w->del_fts) : 0;
+	int rc = cal_store_batch_flush(w->terms);
 
-	if (rc == 0)
-		rc = cal_store_batch_flush(w->del_terms);
-	if (rc == 0)
-		rc = cal_store_batch_flush(w->del_objects);
-	if (rc == 0)
-		rc = cal_store_batch_flush(w->del_cidrs);
-	if (rc == 0)
-		rc = cal_store_batch_flush(w->terms);
 	if (rc == 0)
 		rc = cal_store_batch_flush(w->objects);
 	if (rc == 0)
@@ -557,6 +529,46 @@ static int sx_max_id(cal_store *st, int64_t *out)
 	return rc < 0 ? rc : 0;
 }
 
+/* Objects with a revision that began or ended in (lo, hi]. */
+#define SX_CHANGED                                                                      \
+	"SELECT id FROM objects WHERE env = ? AND valid_from > ? AND valid_from <= ? "      \
+	"UNION SELECT id FROM objects WHERE env = ? AND valid_to > ? AND valid_to <= ?"
+
+/* Incremental: the index entries of every changed object go first, in one
+ * statement per table (FTS5 writes a segment per statement). */
+static int sx_forget_changed(cal_store *st, const char *env, int64_t lo, int64_t hi)
+{
+	static const char *const sql[] = {
+		"INSERT INTO search_fts (search_fts, rowid, haystack) SELECT 'delete', id, "
+		"haystack FROM search_objects WHERE env = ? AND object_id IN (" SX_CHANGED ")",
+		"DELETE FROM search_terms WHERE env = ? AND object_id IN (" SX_CHANGED ")",
+		"DELETE FROM search_objects WHERE env = ? AND object_id IN (" SX_CHANGED ")",
+		"DELETE FROM search_cidrs WHERE env = ? AND object_id IN (" SX_CHANGED ")",
+	};
+	int rc = 0;
+
+	for (size_t q = cal_store_is_postgres(st) ? 1 : 0; rc == 0 && q < 4; q++) {
+		cal_store_stmt *s = NULL;
+
+		rc = cal_store_sql_prepare(st, &s, sql[q]);
+		if (rc == 0)
+			rc = cal_store_sql_bind_text(s, 1, env);
+		for (int k = 0; rc == 0 && k < 2; k++) {
+			rc = cal_store_sql_bind_text(s, 2 + 3 * k, env);
+			if (rc == 0)
+				rc = cal_store_sql_bind_int64(s, 3 + 3 * k, lo);
+			if (rc == 0)
+				rc = cal_store_sql_bind_int64(s, 4 + 3 * k, hi);
+		}
+		if (rc == 0)
+			rc = cal_store_sql_step(s);
+		cal_store_sql_reset(s);
+		if (rc > 0)
+			rc = 0;
+	}
+	return rc;
+}
+
 /* Full: every live object.  Incremental: every id with a revision that
  * began or ended in (lo, hi], with its live document when it still has
  * one (none: it is only removed). */
@@ -613,10 +625,7 @@ static int sx_reindex(cal_store *st, const char *env, int64_t lo, int64_t hi, bo
 	int64_t max_id = 0;
 	int rc;
 
-	t.cidrs = json_array();
-	if (!t.cidrs)
-		return cal_error_set(CAL_ENOMEM, "out of memory");
-	rc = an_intern_init(&t.seen);
+	rc = sx_terms_init(&t);
 	if (rc == 0 && full)
 		rc = an_intern_init(&bulk.terms);
 	if (rc == 0 && full)
@@ -625,39 +634,26 @@ static int sx_reindex(cal_store *st, const char *env, int64_t lo, int64_t hi, bo
 	 * how the FTS index finds them at the end. */
 	if (rc == 0 && sqlite)
 		rc = sx_max_id(st, &max_id);
-	if (rc == 0 && full && sqlite)
-		rc = cal_store_sql_run(st, "INSERT INTO search_fts (search_fts, rowid, haystack) "
-				       "SELECT 'delete', id, haystack FROM search_objects "
-				       "WHERE env = ?", 1, args);
 	if (rc == 0 && full)
 		rc = cal_store_sql_run(st, "DELETE FROM search_terms WHERE env = ?", 1, args);
 	if (rc == 0 && full)
 		rc = cal_store_sql_run(st, "DELETE FROM search_objects WHERE env = ?", 1, args);
 	if (rc == 0 && full)
 		rc = cal_store_sql_run(st, "DELETE FROM search_cidrs WHERE env = ?", 1, args);
+	if (rc == 0 && !full)
+		rc = sx_forget_changed(st, env, lo, hi);
 	if (rc == 0)
-		rc = sx_writer_open(&w, st, env, full ? &bulk : NULL);
+		rc = sx_writer_open(&w, st, full ? &bulk : NULL);
 	if (rc == 0)
 		rc = sx_source(st, &s, env, lo, hi, full);
 	while (rc == 0 && (rc = cal_store_sql_step(s)) == CAL_STORE_ROW) {
-		const char *id = cal_store_sql_text(s, 0), *text = cal_store_sql_text(s, 1);
+		const char *text = cal_store_sql_text(s, 1);
 		json_t *doc;
 
 		rc = 0;
-		if (!full) {
-			rc = w.del_fts ? cal_store_batch_text(w.del_fts, id) : 0;
-			if (rc == 0)
-				rc = cal_store_batch_text(w.del_terms, id);
-			if (rc == 0)
-				rc = cal_store_batch_text(w.del_objects, id);
-			if (rc == 0)
-				rc = cal_store_batch_text(w.del_cidrs, id);
-			if (rc)
-				break;
-			if (!text) {
-				stats->removed++;
-				continue;
-			}
+		if (!text) {
+			stats->removed++;
+			continue;
 		}
 		doc = json_loads(text, 0, NULL);
 		if (!doc)
@@ -673,7 +669,13 @@ static int sx_reindex(cal_store *st, const char *env, int64_t lo, int64_t hi, bo
 		rc = sx_writer_flush(&w);
 	if (rc == 0 && full)
 		rc = sx_bulk_write(&w, st, env);
-	if (rc == 0 && sqlite) {
+	/* A full build rebuilds the FTS index from the rows (entries of
+	 * deleted rows included: one pass instead of one removal per row);
+	 * otherwise the new rows are added. */
+	if (rc == 0 && sqlite && full)
+		rc = cal_store_sql_run(st, "INSERT INTO search_fts (search_fts) VALUES ('rebuild')",
+				       0, NULL);
+	if (rc == 0 && sqlite && !full) {
 		cal_store_stmt *q = NULL;
 
 		rc = cal_store_sql_prepare(st, &q, "INSERT INTO search_fts (rowid, haystack) "

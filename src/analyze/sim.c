@@ -293,6 +293,7 @@ static void sim_ns_new(struct sim *s, struct sim_ns *n, const char *name, bool r
 			  "processes", "process_count", 0, "links", n->links, "errors");
 	json_decref(n->links);
 	n->next_ifindex = 1;
+	n->pin = 0;
 	json_array_append_new(n->links,
 			      json_pack("{s:i, s:s, s:s, s:s, s:i, s:s, s:b}", "ifindex",
 					n->next_ifindex++, "name", "lo", "kind", "loopback", "mac",
