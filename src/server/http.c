@@ -325,9 +325,11 @@ static enum MHD_Result http_access_cb(void *cls, struct MHD_Connection *c, const
 
 		*upload_data_size = 0;
 		if (r->body_too_big || r->body_len + n > s->opts.max_body) {
-			/* Read and dropped, to answer 413 cleanly. */
+			/* Read and dropped, to answer 413 cleanly; a body sent
+			 * without a length that goes on and on is cut off. */
 			r->body_too_big = true;
-			return MHD_YES;
+			r->body_dropped += n;
+			return r->body_dropped > s->opts.max_body * HTTP_DRAIN_FACTOR ? MHD_NO : MHD_YES;
 		}
 		if (r->body_len + n + 1 > r->body_cap) {
 			size_t cap = r->body_cap ? r->body_cap * 2 : 4096;

@@ -196,6 +196,7 @@ struct srv_req {
 	/* body */
 	char *body;
 	size_t body_len, body_cap;
+	size_t body_dropped;  /* bytes read past max_body */
 	bool body_too_big;
 	json_t *json;
 	/* parsed */
