@@ -13,7 +13,7 @@ import { h, replace } from '../lib/dom';
 import { formatTime } from '../lib/format';
 import { isFinal } from '../lib/scan';
 import { href } from '../router';
-import { badge, errorBox, loading, type ViewCtx } from './common';
+import { badge, errorBox, loading, objLink, type ViewCtx } from './common';
 import { snapshotName } from './snapshots';
 
 function diffLine(env: string, a: string, b: string, focal: string, d: Diff): HTMLElement {
@@ -39,9 +39,12 @@ export async function changeView(ctx: ViewCtx): Promise<void> {
 		e.preventDefault();
 		ctx.go(href('change', env, undefined, { focal: pick.value.trim() || undefined }));
 	});
-	el.append(h('section.panel', null, pickForm, focal ? h('div.small', null, h('a', { href: href('clique', env, focal) }, 'its clique graph')) : null));
+	const focalLine = h('div.small', null, focal ? h('a', { href: href('clique', env, focal) }, 'its clique graph') : null);
+	el.append(h('section.panel', null, pickForm, focalLine));
 	if (!focal)
 		return;
+	app.api.object(env, focal).then((o) => focalLine.prepend(objLink(env, o), ` (${o.type}) · `),
+		(e) => focalLine.prepend(errorBox(e)));
 	const scanFirst = h('input', { type: 'checkbox', checked: true, id: 'change-scan' });
 	const status = h('div');
 	const scanAndSnap = async (prefix: string, note: string): Promise<string> => {

@@ -19,7 +19,7 @@ export function loadGraphModule(): Promise<GraphModule> {
 }
 import { keyAttributes } from '../lib/attrs';
 import { h, replace } from '../lib/dom';
-import { formatTime } from '../lib/format';
+import { formatTime, plural } from '../lib/format';
 import { level, STATUS_COLORS } from '../lib/status';
 import { href } from '../router';
 import { CLIQUE_TYPES, badge, crumbs, errorBox, icon, loading, objectHref, statusBadge, type ViewCtx } from './common';
@@ -101,7 +101,8 @@ export function graphPage(ctx: ViewCtx, env: string, c: Clique, opts: GraphPageO
 	let g: CliqueGraph;
 	const select = (n: GNode | null, b: GBox | null) => replace(side, sidePanel(env, n, b, g), summary());
 	const summary = () => h('div', null, h('h2', null, 'This graph'),
-		h('div.small', null, `${model.nodes.length} objects, ${model.edges.length} links, ${model.boxes.filter((b) => b.kind === 'host').length} hosts`),
+		h('div.small', null, `${plural(model.nodes.length, 'object')}, ${plural(model.edges.length, 'link')}, ` +
+			plural(model.boxes.filter((b) => b.kind === 'host').length, 'host')),
 		c.clique_type ? h('div.small.muted', null, `clique type ${String(c.clique_type)}`) : null,
 		h('h2', null, 'Hosts'),
 		h('div', null, [...model.boxes].sort((x, y) => (x.kind === y.kind ? x.label.localeCompare(y.label, undefined, { numeric: true }) : x.kind === 'host' ? -1 : 1)).map((b) => {
