@@ -4,7 +4,9 @@
 #   GET /inventory?env_name=sim&id=<a VM>
 #   GET /cliques?env_name=sim&id=<a VM>
 # with a valid X-Auth-Token, printing requests/s and the p50/p99 latency of
-# each.  Target (issue 7): > 10,000 requests/s and p99 < 10 ms on 2 cores.
+# each as wrk saw them, and the p99 bucket of the server's own request
+# histogram (/metrics).  Target (issue 7): > 10,000 requests/s and p99 <
+# 10 ms on 2 cores.
 #
 # Everything happens in a temporary directory (database, access log, server
 # output), removed at the end; the server listens on 127.0.0.1 only, on a
@@ -44,7 +46,8 @@ vm=$("$CALIPSO" --db "$db" --env sim --json show --type instance --limit 1 |
 
 set -- --db "$db" serve --listen 127.0.0.1:0 --access-log "$dir/access.log" --no-scheduler
 [ -n "${THREADS:-}" ] && set -- "$@" --threads "$THREADS"
-"$CALIPSO" "$@" >"$dir/serve.out" 2>"$dir/serve.err" &
+: >"$dir/serve.out"
+"$CALIPSO" "$@" >>"$dir/serve.out" 2>"$dir/serve.err" &
 pid=$!
 port=
 for _ in $(seq 100); do
@@ -67,7 +70,19 @@ for path in "/inventory?env_name=sim&id=$vm" "/cliques?env_name=sim&id=$vm"; do
 	p50=$(echo "$out" | sed -n 's/^ *50% *\([0-9.]*[a-z]*\)/\1/p')
 	p99=$(echo "$out" | sed -n 's/^ *99% *\([0-9.]*[a-z]*\)/\1/p')
 	errors=$(echo "$out" | sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\)/\1/p')
-	printf '%-12s %8s req/s  p50 %-8s p99 %-8s (%s bytes per answer%s)\n' \
-		"${path%%\?*}" "$rps" "$p50" "$p99" "$bytes" "${errors:+, $errors non-2xx}"
+	# The server's own view (from the URI to the answer queued): the
+	# smallest histogram bucket holding 99% of this route's requests.
+	route=${path%%\?*}
+	server99=$(curl -sf -H "X-Auth-Token: $token" "$base/metrics" | awk -v r="$route" '
+		index($0, "calipso_http_request_duration_seconds_bucket{route=\"" r "\",method=\"GET\"") == 1 {
+			le = $0; sub(/.*le="/, "", le); sub(/".*/, "", le)
+			n++; bound[n] = le; cum[n] = $NF
+		}
+		END {
+			total = cum[n]
+			for (i = 1; i <= n; i++) if (cum[i] >= 0.99 * total) { print bound[i] * 1000 "ms"; exit }
+		}')
+	printf '%-12s %8s req/s  p50 %-8s p99 %-8s server p99 <= %-7s (%s bytes per answer%s)\n' \
+		"$route" "$rps" "$p50" "$p99" "$server99" "$bytes" "${errors:+, $errors non-2xx}"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
