@@ -607,6 +607,30 @@ static int dsg_key_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+static int dsg_doc_cmp(const void *a, const void *b)
+{
+	return strcmp(cal_json_str(*(json_t *const *)a, CAL_F_ID),
+		      cal_json_str(*(json_t *const *)b, CAL_F_ID));
+}
+
+/* Sorts documents by id, for a stable file. */
+static int dsg_sort_by_id(json_t *arr)
+{
+	size_t n = json_array_size(arr);
+	json_t **v = calloc(n ? n : 1, sizeof(*v));
+
+	if (!v)
+		return cal_error_set(CAL_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(arr, i));
+	qsort(v, n, sizeof(*v), dsg_doc_cmp);
+	json_array_clear(arr);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, v[i]);
+	free(v);
+	return 0;
+}
+
 static bool dsg_in_ids(const json_t *ids, const char *id)
 {
 	size_t i;
@@ -638,11 +662,6 @@ int cal_design_export(cal_store *st, json_t **out, const char *env, const char *
 	if (rc)
 		goto out;
 	q.at = ref.at;
-	rc = cal_store_objects(st, &objects, &q);
-	if (rc == 0)
-		rc = cal_store_links(st, &links, &q, NULL);
-	if (rc)
-		goto out;
 	if (ref.clique) {
 		json_t *one;
 
@@ -658,8 +677,31 @@ int cal_design_export(cal_store *st, json_t **out, const char *env, const char *
 			rc = cal_error_set(CAL_ENOMEM, "out of memory");
 			goto out;
 		}
+		/* Only its members are read, not the inventory. */
+		{
+			json_t *nset = json_object(), *lset = json_object();
+
+			json_array_foreach(json_object_get(only, "nodes"), i, v)
+				json_object_set_new(nset, json_string_value(v), json_true());
+			json_array_foreach(json_object_get(only, "links"), i, v)
+				json_object_set_new(lset, json_string_value(v), json_true());
+			rc = nset && lset ? df_docs_of(st, &objects, &links, env, ref.at, nset, lset)
+					  : cal_error_set(CAL_ENOMEM, "out of memory");
+			json_decref(nset);
+			json_decref(lset);
+			if (rc == 0)
+				rc = dsg_sort_by_id(objects);
+			if (rc == 0)
+				rc = dsg_sort_by_id(links);
+			if (rc)
+				goto out;
+		}
 	} else {
 		rc = df_clique_summaries(st, &fids, env, ref.at);
+		if (rc == 0)
+			rc = cal_store_objects(st, &objects, &q);
+		if (rc == 0)
+			rc = cal_store_links(st, &links, &q, NULL);
 		if (rc)
 			goto out;
 	}

@@ -773,10 +773,22 @@ static int df_cliques_design(struct df_ctx *x, const struct df_ref *d, const str
 
 	if (!listed)
 		return cal_error_set(CAL_ENOMEM, "out of memory");
-	rc = df_clique_summaries(x->st, &all, x->env, c->at);
-	/* A snapshot's own record of its clique stands for that clique. */
-	if (rc == 0 && c->kind == DF_REF_SNAPSHOT && json_is_object(rec))
-		json_object_set(all, cal_json_str(rec, "focal_point"), (json_t *)rec);
+	if (x->scope.kind == SC_CLIQUE) {
+		/* One clique: read that one only. */
+		json_t *one = NULL;
+
+		rc = df_side_clique(x->st, &one, x->env, c, x->scope.value);
+		all = rc == 0 ? json_object() : NULL;
+		if (rc == 0 && (!all || (json_is_object(one) &&
+					 json_object_set(all, x->scope.value, one))))
+			rc = cal_error_set(CAL_ENOMEM, "out of memory");
+		json_decref(one);
+	} else {
+		rc = df_clique_summaries(x->st, &all, x->env, c->at);
+		/* A snapshot's own record of its clique stands for that clique. */
+		if (rc == 0 && c->kind == DF_REF_SNAPSHOT && json_is_object(rec))
+			json_object_set(all, cal_json_str(rec, "focal_point"), (json_t *)rec);
+	}
 	json_array_foreach(json_object_get(design, "cliques"), i, e) {
 		const json_t *cc;
 
@@ -900,9 +912,15 @@ static int df_designs(struct df_ctx *x)
 	}
 	if (x->scope.kind == SC_HOST)
 		q.host = x->scope.value;
-	rc = cal_store_objects(x->st, &objects, &q);
-	if (rc == 0)
-		rc = cal_store_links(x->st, &links, &q, NULL);
+	if (x->scope.kind == SC_CLIQUE) {
+		/* A clique's members only, not the inventory. */
+		rc = df_docs_of(x->st, &objects, &links, x->env, c->at, x->scope.objects,
+				x->scope.links);
+	} else {
+		rc = cal_store_objects(x->st, &objects, &q);
+		if (rc == 0)
+			rc = cal_store_links(x->st, &links, &q, NULL);
+	}
 	if (rc == 0 && x->scope.kind == SC_PROJECT) {
 		size_t i;
 		json_t *o;

@@ -204,3 +204,52 @@ int df_clique_summary(cal_store *st, json_t **out, const char *env, const char *
 	json_decref(row);
 	return rc;
 }
+
+/* The documents of the ids in `set` (id -> anything) from `table`, at
+ * `at`, as an array: batched IN queries (an_docs_by_ids). */
+static int dc_docs(cal_store *st, json_t **out, const char *table, const char *env,
+		   int64_t at, const json_t *set)
+{
+	size_t n = json_object_size(set), k = 0;
+	const char **ids = calloc(n ? n : 1, sizeof(*ids));
+	json_t *map = json_object(), *v;
+	const char *id;
+	int rc;
+
+	*out = NULL;
+	if (!ids || !map) {
+		free(ids);
+		json_decref(map);
+		return cal_error_set(CAL_ENOMEM, "out of memory");
+	}
+	json_object_foreach((json_t *)set, id, v)
+		ids[k++] = id;
+	rc = n ? an_docs_by_ids(st, map, table, env, ids, n, at) : 0;
+	free(ids);
+	if (rc == 0) {
+		*out = json_array();
+		json_object_foreach(map, id, v)
+			if (*out && json_array_append(*out, v))
+				break;
+		if (!*out)
+			rc = cal_error_set(CAL_ENOMEM, "out of memory");
+	}
+	json_decref(map);
+	return rc;
+}
+
+int df_docs_of(cal_store *st, json_t **objects, json_t **links, const char *env, int64_t at,
+	       const json_t *object_ids, const json_t *link_ids)
+{
+	int rc;
+
+	*objects = *links = NULL;
+	rc = dc_docs(st, objects, "objects", env, at, object_ids);
+	if (rc == 0)
+		rc = dc_docs(st, links, "links", env, at, link_ids);
+	if (rc) {
+		json_decref(*objects);
+		*objects = NULL;
+	}
+	return rc;
+}

@@ -73,6 +73,11 @@ int df_clique_changes(cal_store *st, json_t **out, const char *env, int64_t t1, 
  * it had no clique then. */
 int df_clique_summary(cal_store *st, json_t **out, const char *env, const char *focal,
 		      int64_t at);
+/* The documents (stable fields) of the objects and links whose ids are
+ * the keys of `object_ids` and `link_ids`, at `at` (0 = live): arrays, in
+ * a few batched queries (a clique's members, not the inventory). */
+int df_docs_of(cal_store *st, json_t **objects, json_t **links, const char *env, int64_t at,
+	       const json_t *object_ids, const json_t *link_ids);
 /* Every clique at `at` (0 = live) in one query: focal -> summary. */
 int df_clique_summaries(cal_store *st, json_t **out, const char *env, int64_t at);
 

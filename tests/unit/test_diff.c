@@ -734,6 +734,51 @@ static void test_design_wildcards(void **state)
 	w_fini(&w);
 }
 
+/* A design of one clique (from a clique-scoped snapshot): its members
+ * only, and drift within that clique only. */
+static void test_design_of_a_clique(void **state)
+{
+	cal_store *st = fx_store(state);
+	struct cal_snapshot_opts so = { .name = "pre", .clique = "vm1" };
+	struct world w;
+	json_t *rec = NULL, *doc, *d;
+	size_t i;
+	json_t *o;
+
+	w_init(&w, "e", 2);
+	w_commit(st, &w, "e", T0);
+	assert_int_equal(cal_snapshot_create(st, NULL, "e", &so), 0);
+	assert_int_equal(cal_design_set(st, &rec, "e", "vm1-design", "pre", false), 0);
+	doc = json_object_get(rec, "doc");
+	assert_string_equal(cal_json_str(doc, "scope"), "clique:vm1");
+	assert_int_equal(json_array_size(json_object_get(doc, "objects")), 4);
+	assert_int_equal(json_array_size(json_object_get(doc, "links")), 3);
+	assert_int_equal(json_array_size(json_object_get(doc, "cliques")), 1);
+	json_array_foreach(json_object_get(doc, "objects"), i, o)
+		assert_string_equal(cal_json_str(o, CAL_F_HOST), "h1");
+	json_decref(rec);
+	d = diff(st, "e", "design:vm1-design", "live", NULL);
+	assert_true(json_is_true(json_object_get(d, "equal")));
+	assert_string_equal(cal_json_str(d, "scope"), "clique:vm1");
+	json_decref(d);
+	/* Outside the clique: no drift; inside: drift. */
+	w_set(&w, "h2:host_pnic:eth0", "mtu", json_integer(9000));
+	w_commit(st, &w, "e", T0 + 10 * SEC);
+	d = diff(st, "e", "design:vm1-design", "live", NULL);
+	assert_true(json_is_true(json_object_get(d, "equal")));
+	json_decref(d);
+	json_object_del(w.links, "h1:vconnector:br0|vconnector-host_pnic|h1:host_pnic:eth0");
+	w_set(&w, "h1:vnic:tap1", "operstate", json_string("down"));
+	w_commit(st, &w, "e", T0 + 20 * SEC);
+	d = diff(st, "e", "design:vm1-design", "live", NULL);
+	assert_ids(d, "objects", "changed", "h1:vnic:tap1");
+	assert_ids(d, "links", "removed", "h1:vconnector:br0|vconnector-host_pnic|"
+					  "h1:host_pnic:eth0");
+	assert_int_equal(cal_json_int(json_object_get(d, "summary"), "cliques_changed", 0), 1);
+	json_decref(d);
+	w_fini(&w);
+}
+
 static void test_volatile_fields_documented(void **state)
 {
 	json_t *v = cal_diff_volatile_fields(), *arr;
@@ -859,6 +904,7 @@ int main(void)
 		BOTH(test_retention),
 		BOTH(test_design_drift),
 		BOTH(test_design_wildcards),
+		BOTH(test_design_of_a_clique),
 		BOTH(test_reports_table),
 	};
 
