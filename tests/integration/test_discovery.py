@@ -294,9 +294,11 @@ def test_cli_errors_and_help(lab, db_path):
 	res = calipso("show", "no-such-object", db=db_path, env_name=lab.env_name, expect=3,
 		      json_out=False)
 	assert "no-such-object" in res.stderr
-	res = calipso("show", "--type", "bogus", db=db_path, expect=2, json_out=False)
+	res = calipso("show", "--type", "bogus", db=db_path, env_name=lab.env_name, expect=2,
+		      json_out=False)
 	assert "bogus" in res.stderr
-	res = calipso("show", "--at", "yesterday", db=db_path, expect=2, json_out=False)
+	res = calipso("show", "--at", "yesterday", db=db_path, env_name=lab.env_name, expect=2,
+		      json_out=False)
 	assert "'yesterday' is not live, a snapshot" in res.stderr
 	res = calipso("frobnicate", db=db_path, expect=2, json_out=False)
 	assert "unknown command 'frobnicate'" in res.stderr
