@@ -7,14 +7,17 @@
 // even when a step fails half way.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const ROOT = path.resolve(UI_DIR, '..');
-export const LAB_PREFIX = 'ui';
+/** The lab's name prefix: "ui" and this run's process id, so that two
+ * runs (a developer's and a CI clone's) never share a lab; the lab's own
+ * tests remove labs left by dead processes. */
+export const LAB_PREFIX = process.env.UI_LAB_PREFIX ?? `ui${process.pid}`.slice(0, 10);
 export const PY = '/usr/bin/python3';
 
 export interface StackInfo {
@@ -60,6 +63,34 @@ export function lab(args: string[], timeoutMs = 180000): Promise<string> {
 	return run(PY, [path.join(ROOT, 'lab/lab.py'), ...args, '--prefix', LAB_PREFIX], { timeoutMs });
 }
 
+/** Labs of earlier runs whose process died without tearing them down
+ * (ui<pid> whose node process is gone): removed before a new run. */
+export async function removeStaleLabs(): Promise<string[]> {
+	let names: string[] = [];
+	try {
+		names = readdirSync('/run/calipso-lab');
+	} catch {
+		return [];
+	}
+	const removed: string[] = [];
+	for (const n of names) {
+		const m = /^ui(\d+)$/.exec(n);
+		if (!m || Number(m[1]) === process.pid)
+			continue;
+		let alive = false;
+		try {
+			alive = readFileSync(`/proc/${m[1]}/cmdline`, 'utf8').includes('node');
+		} catch {
+			alive = false;
+		}
+		if (alive)
+			continue;
+		await run(PY, [path.join(ROOT, 'lab/lab.py'), 'down', '--prefix', n]).catch(() => undefined);
+		removed.push(n);
+	}
+	return removed;
+}
+
 export class Stack {
 	info: StackInfo;
 	private server: ChildProcess | null = null;
@@ -92,8 +123,12 @@ export class Stack {
 			throw new Error(`no calipso binary at ${i.bin}: build it (ninja -C build) or set CALIPSO_BIN`);
 		if (!existsSync(path.join(UI_DIR, 'dist/index.html')))
 			throw new Error('ui/dist is not built: npm run build');
+		for (const p of await removeStaleLabs())
+			console.log(`e2e: removed the stale lab ${p} of a dead run`);
 		this.labUp = true; /* whatever `up` left is removed by stop() */
-		await this.timed('lab up', () => lab(['up']));
+		// --restore: a lab left changed (a VM added by an interrupted run) is
+		// brought back to the built one.
+		await this.timed('lab up', () => lab(['up', '--restore']));
 		await this.timed('lab scan', async () => {
 			await calipso(i, ['env', 'add', 'lab', '--config', `/run/calipso-lab/${LAB_PREFIX}/environment.json`]);
 			await calipso(i, ['--env', 'lab', 'scan']);

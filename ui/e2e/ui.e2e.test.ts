@@ -92,12 +92,13 @@ describe('the lab in the browser', () => {
 		await b.page.waitForSelector('.cards .card');
 		const before = b.requests.length;
 		await b.page.click('.searchbox input');
-		await b.page.keyboard.type('vm3', { delay: 60 });
+		await b.page.keyboard.type('vm3', { delay: 20 });
 		await b.page.waitForSelector(`.search-results .hit[data-id="${vm3}"]`);
-		// Debounced: one search request for the three keystrokes.
+		// Debounced: fewer search requests than keystrokes (one, unless the
+		// machine stalls the typing).
 		const searches = apiRequests(b.requests.slice(before)).filter((r) => new URL(r.url).pathname === '/search');
 		expect(searches.length).toBeGreaterThanOrEqual(1);
-		expect(searches.length).toBeLessThanOrEqual(2);
+		expect(searches.length).toBeLessThan(3);
 		const hit = await b.page.textContent(`.search-results .hit[data-id="${vm3}"]`);
 		expect(hit).toContain('instance');
 		expect(hit).toContain('/lab/host1/vm3');
