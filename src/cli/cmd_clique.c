@@ -28,6 +28,31 @@ static char *clique_join(const json_t *arr)
 	return s;
 }
 
+/* Members from the focal point down to the wire, for people. */
+static int clique_layer(const json_t *n)
+{
+	static const char *const order[] = { "instance", "vservice", "vnic", "vconnector", "vedge",
+					     "otep", "host_pnic", "network", "switch_pnic",
+					     "switch", NULL };
+	const char *t = cal_json_str(n, CAL_F_TYPE);
+
+	for (int i = 0; order[i]; i++)
+		if (strcmp(order[i], t) == 0)
+			return i;
+	return 100;
+}
+
+static int clique_cmp(const void *a, const void *b)
+{
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int d = clique_layer(x) - clique_layer(y);
+
+	if (d)
+		return d;
+	d = strcmp(cal_json_str(x, CAL_F_HOST), cal_json_str(y, CAL_F_HOST));
+	return d ? d : strcmp(cal_json_str(x, CAL_F_NAME), cal_json_str(y, CAL_F_NAME));
+}
+
 static void clique_print(const json_t *c)
 {
 	static const char *const nhdr[] = { "TYPE", "NAME", "HOST", "STATUS", "ID" };
@@ -35,7 +60,7 @@ static void clique_print(const json_t *c)
 	char *nets = clique_join(json_object_get(c, "networks"));
 	char *sws = clique_join(json_object_get(c, "switches"));
 	struct cli_table *t;
-	json_t *names = json_object();
+	json_t *names = json_object(), *nodes, **sorted;
 	size_t i;
 	json_t *v;
 
@@ -52,7 +77,18 @@ static void clique_print(const json_t *c)
 	free(nets);
 	free(sws);
 	t = cli_table_new(5, nhdr);
-	json_array_foreach(json_object_get(c, "nodes"), i, v) {
+	nodes = json_object_get(c, "nodes");
+	sorted = calloc(json_array_size(nodes) + 1, sizeof(*sorted));
+	if (!sorted) {
+		cli_table_free(t);
+		json_decref(names);
+		return;
+	}
+	json_array_foreach(nodes, i, v)
+		sorted[i] = v;
+	qsort(sorted, json_array_size(nodes), sizeof(*sorted), clique_cmp);
+	for (i = 0; i < json_array_size(nodes); i++) {
+		v = sorted[i];
 		const char *row[] = { cal_json_str(v, CAL_F_TYPE), cal_json_str(v, CAL_F_NAME),
 				      cal_json_str(v, CAL_F_HOST),
 				      *cal_json_str(v, CAL_F_STATUS) ? cal_json_str(v, CAL_F_STATUS)
@@ -63,6 +99,7 @@ static void clique_print(const json_t *c)
 		json_object_set_new(names, cal_json_str(v, CAL_F_ID),
 				    json_string(cal_json_str(v, CAL_F_NAME)));
 	}
+	free(sorted);
 	cli_table_print(t, stdout);
 	cli_table_free(t);
 	printf("\n");
