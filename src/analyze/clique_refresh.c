@@ -221,8 +221,10 @@ static int rf_run(cal_store *st, const char *env, int64_t ts, bool force,
 		rc = an_grower_init(&w, &g);
 	/* A first computation of a large environment: member rows go in
 	 * without their object index, built once at the end (a sort instead
-	 * of as many random b-tree inserts). */
-	bulk = full && live.ids.n == 0 && set.ids.n >= RF_BULK_MIN;
+	 * of as many random b-tree inserts).  SQLite only, where the write
+	 * lock covers every environment: on PostgreSQL the index is shared
+	 * by environments refreshed concurrently. */
+	bulk = full && live.ids.n == 0 && set.ids.n >= RF_BULK_MIN && !cal_store_is_postgres(st);
 	if (rc == 0 && bulk)
 		rc = cal_store_sql_run(st, "DROP INDEX IF EXISTS clique_members_object", 0, NULL);
 	if (rc == 0)

@@ -402,9 +402,13 @@ static int sx_bulk_write(struct sx_writer *w, cal_store *st, const char *env)
 	struct sx_bulk *b = w->bulk;
 	int rc;
 
+	/* SQLite only: on PostgreSQL the index is shared by environments
+	 * indexed concurrently (see clique_refresh.c). */
+	bool drop = !cal_store_is_postgres(st);
+
 	if (b->n > 1)
 		qsort(b->v, b->n, sizeof(*b->v), sx_cmp_pair);
-	rc = cal_store_sql_run(st, "DROP INDEX IF EXISTS search_terms_object", 0, NULL);
+	rc = drop ? cal_store_sql_run(st, "DROP INDEX IF EXISTS search_terms_object", 0, NULL) : 0;
 	for (size_t i = 0; rc == 0 && i < b->n; i++) {
 		rc = cal_store_batch_text_ref(w->terms, env);
 		if (rc == 0)
@@ -416,7 +420,7 @@ static int sx_bulk_write(struct sx_writer *w, cal_store *st, const char *env)
 	}
 	if (rc == 0)
 		rc = cal_store_batch_flush(w->terms);
-	if (rc == 0)
+	if (rc == 0 && drop)
 		rc = cal_store_sql_run(st, "CREATE INDEX search_terms_object ON search_terms "
 				       "(env, object_id)", 0, NULL);
 	return rc;
