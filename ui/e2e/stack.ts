@@ -14,15 +14,19 @@ import { fileURLToPath } from 'node:url';
 
 export const UI_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const ROOT = path.resolve(UI_DIR, '..');
-/** The lab's name prefix: "ui" and this run's process id, so that two
- * runs (a developer's and a CI clone's) never share a lab; the lab's own
- * tests remove labs left by dead processes. */
-export const LAB_PREFIX = process.env.UI_LAB_PREFIX ?? `ui${process.pid}`.slice(0, 10);
+/** The lab's name prefix: "ui" and the process id of the run (vitest's
+ * main process, where the setup runs; test files get it from the stack's
+ * info), so that two runs (a developer's and a CI clone's) never share a
+ * lab. */
+export function labPrefix(): string {
+	return process.env.UI_LAB_PREFIX ?? `ui${process.pid}`.slice(0, 10);
+}
 export const PY = '/usr/bin/python3';
 
 export interface StackInfo {
 	base: string;
 	bin: string;
+	labPrefix: string;
 	db: string;
 	tmp: string;
 	users: Record<string, { password: string; roles: string[] }>;
@@ -41,7 +45,7 @@ export function run(cmd: string, args: string[], opts: { input?: string; timeout
 	return new Promise((resolve, reject) => {
 		const child = execFile(cmd, args, {
 			timeout: opts.timeoutMs ?? 120000, maxBuffer: 256 * 1024 * 1024, cwd: opts.cwd ?? ROOT,
-			env: { ...process.env, CALIPSO_LAB_PREFIX: LAB_PREFIX },
+			env: { ...process.env },
 		}, (err, stdout, stderr) => {
 			if (err)
 				reject(new Error(`${path.basename(cmd)} ${args.join(' ')} failed: ${err.message}\n${stderr}`));
@@ -59,8 +63,8 @@ export function calipso(info: Pick<StackInfo, 'bin' | 'db'>, args: string[], opt
 	return run(info.bin, ['--db', info.db, ...args], opts);
 }
 
-export function lab(args: string[], timeoutMs = 180000): Promise<string> {
-	return run(PY, [path.join(ROOT, 'lab/lab.py'), ...args, '--prefix', LAB_PREFIX], { timeoutMs });
+export function lab(prefix: string, args: string[], timeoutMs = 180000): Promise<string> {
+	return run(PY, [path.join(ROOT, 'lab/lab.py'), ...args, '--prefix', prefix], { timeoutMs });
 }
 
 /** Labs of earlier runs whose process died without tearing them down
@@ -99,7 +103,7 @@ export class Stack {
 	constructor() {
 		const tmp = mkdtempSync(path.join(tmpdir(), 'ui-e2e-'));
 		this.info = {
-			base: '', bin: calipsoBin(), db: path.join(tmp, 'calipso.db'), tmp, envs: [], bigSim: false, denseFocal: '',
+			base: '', bin: calipsoBin(), labPrefix: labPrefix(), db: path.join(tmp, 'calipso.db'), tmp, envs: [], bigSim: false, denseFocal: '',
 			users: {
 				noc: { password: 'noc-password-1', roles: ['edit-env:lab', 'view-env:dense', 'view-env:sim'] },
 				viewer: { password: 'viewer-password-1', roles: ['view-env:dense'] },
@@ -128,9 +132,9 @@ export class Stack {
 		this.labUp = true; /* whatever `up` left is removed by stop() */
 		// --restore: a lab left changed (a VM added by an interrupted run) is
 		// brought back to the built one.
-		await this.timed('lab up', () => lab(['up', '--restore']));
+		await this.timed('lab up', () => lab(i.labPrefix, ['up', '--restore']));
 		await this.timed('lab scan', async () => {
-			await calipso(i, ['env', 'add', 'lab', '--config', `/run/calipso-lab/${LAB_PREFIX}/environment.json`]);
+			await calipso(i, ['env', 'add', 'lab', '--config', `/run/calipso-lab/${i.labPrefix}/environment.json`]);
 			await calipso(i, ['--env', 'lab', 'scan']);
 		});
 		await this.timed('dense sim', () => calipso(i, ['sim', '--hosts', '50', '--vms', '560', '--networks', '4', '--env', 'dense']));
@@ -193,7 +197,7 @@ export class Stack {
 		this.server = null;
 		if (this.labUp) {
 			try {
-				await lab(['down']);
+				await lab(this.info.labPrefix, ['down']);
 			} catch (e) {
 				errors.push((e as Error).message);
 			}

@@ -240,7 +240,7 @@ describe('the lab in the browser', () => {
 		await b.page.click('#snap-create');
 		await b.page.waitForSelector('tr[data-snapshot="ui-before"]');
 		// The change: a VM added on host2, then a scan from the UI.
-		await lab(['vm-add', 'vm13', '--host', 'host2', '--network', 'net1']);
+		await lab(s.labPrefix, ['vm-add', 'vm13', '--host', 'host2', '--network', 'net1']);
 		await b.page.goto(`${s.base}/#/env/lab`);
 		await b.page.click('#scan-env');
 		await b.page.waitForSelector('.scanline[data-status="completed"]', { timeout: 60000 });
