@@ -4,9 +4,8 @@
  * and the property that incremental refreshes equal a full recomputation
  * after random sequences of changes.
  *
- * Store-backed cases run on a SQLite file in /tmp/cq-unit-* and, when
- * CALIPSO_TEST_PG_URI names a server (scripts/pg-test-server.sh), on
- * PostgreSQL in a fresh schema.
+ * Store-backed cases run on a SQLite file and on PostgreSQL
+ * (cq_store_fixture.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,107 +16,11 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <libpq-fe.h>
 
 #include "analyze/analyze.h"
 #include "analyze/analyze_int.h"
 
-struct fx {
-	char dir[64];
-	char path[128];
-	cal_store *st;
-	bool pg;
-};
-
-static int pg_reset_schema(const char *uri)
-{
-	PGconn *c = PQconnectdb(uri);
-	PGresult *r;
-	int ok;
-
-	if (PQstatus(c) != CONNECTION_OK) {
-		fprintf(stderr, "cannot connect to %s: %s", uri, PQerrorMessage(c));
-		PQfinish(c);
-		return -1;
-	}
-	r = PQexec(c, "SET client_min_messages = warning;"
-		      "DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;");
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	PQclear(r);
-	PQfinish(c);
-	return ok ? 0 : -1;
-}
-
-static int setup_sqlite(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/cq-unit-XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->path, sizeof(f->path), "%s/store.db", f->dir);
-	if (cal_store_open(&f->st, f->path)) {
-		fprintf(stderr, "open %s: %s\n", f->path, cal_error_last());
-		rmdir(f->dir);
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int setup_pg(void **state)
-{
-	const char *uri = getenv("CALIPSO_TEST_PG_URI");
-	struct fx *f;
-
-	if (!uri || !*uri) {
-		*state = NULL;
-		return 0;
-	}
-	f = calloc(1, sizeof(*f));
-	if (!f)
-		return -1;
-	f->pg = true;
-	if (pg_reset_schema(uri) || cal_store_open(&f->st, uri)) {
-		fprintf(stderr, "open %s: %s\n", uri, cal_error_last());
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
-	char p[200];
-
-	if (!f)
-		return 0;
-	cal_store_close(f->st);
-	if (!f->pg) {
-		for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-			snprintf(p, sizeof(p), "%s%s", f->path, suffix[i]);
-			unlink(p);
-		}
-		rmdir(f->dir);
-	}
-	free(f);
-	return 0;
-}
-
-#define NEED_STORE()                                                    \
-	struct fx *f = *state;                                          \
-	if (!f) {                                                       \
-		skip();                                                 \
-		return;                                                 \
-	}
+#include "cq_store_fixture.h"
 
 /* ------------------------------------------------------------------ */
 /* Clique types                                                        */

@@ -5,8 +5,7 @@
  * removed and new objects) with the FTS index consistent; several
  * environments at once.
  *
- * Each case runs on a SQLite file in /tmp/cq-search-* and, when
- * CALIPSO_TEST_PG_URI names a server, on PostgreSQL in a fresh schema.
+ * Each case runs on a SQLite file and on PostgreSQL (cq_store_fixture.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,98 +16,10 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <libpq-fe.h>
 
 #include "analyze/analyze.h"
 
-struct fx {
-	char dir[64];
-	char path[128];
-	cal_store *st;
-	bool pg;
-};
-
-static int pg_reset_schema(const char *uri)
-{
-	PGconn *c = PQconnectdb(uri);
-	PGresult *r;
-	int ok;
-
-	if (PQstatus(c) != CONNECTION_OK) {
-		PQfinish(c);
-		return -1;
-	}
-	r = PQexec(c, "SET client_min_messages = warning;"
-		      "DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;");
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	PQclear(r);
-	PQfinish(c);
-	return ok ? 0 : -1;
-}
-
-static int setup_sqlite(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	snprintf(f->dir, sizeof(f->dir), "/tmp/cq-search-XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->path, sizeof(f->path), "%s/store.db", f->dir);
-	if (cal_store_open(&f->st, f->path)) {
-		rmdir(f->dir);
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int setup_pg(void **state)
-{
-	const char *uri = getenv("CALIPSO_TEST_PG_URI");
-	struct fx *f;
-
-	*state = NULL;
-	if (!uri || !*uri)
-		return 0;
-	f = calloc(1, sizeof(*f));
-	f->pg = true;
-	if (pg_reset_schema(uri) || cal_store_open(&f->st, uri)) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
-	char p[200];
-
-	if (!f)
-		return 0;
-	cal_store_close(f->st);
-	if (!f->pg) {
-		for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-			snprintf(p, sizeof(p), "%s%s", f->path, suffix[i]);
-			unlink(p);
-		}
-		rmdir(f->dir);
-	}
-	free(f);
-	return 0;
-}
-
-#define NEED_STORE()            \
-	struct fx *f = *state;  \
-	if (!f) {               \
-		skip();         \
-		return;         \
-	}
+#include "cq_store_fixture.h"
 
 /* ------------------------------------------------------------------ */
 
