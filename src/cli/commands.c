@@ -16,9 +16,11 @@ const struct cli_command cli_commands[] = {
 	  "                    [--limit N] [--json]\n\n"
 	  "Without ID and filters: the tree of the environment.  With filters: a table.\n"
 	  "With ID: every field of the object and its links.  --at shows the inventory\n"
-	  "as it was at TIME (2026-11-22T08:00:00Z, 2026-11-22, -7d, @epoch).\n" },
+	  "as it was at TIME (2026-11-22T08:00:00Z, 2026-11-22, -7d, @epoch, or a\n"
+	  "snapshot's name); a time before the history or pruned by retention exits 2.\n" },
 	{ "links", cmd_links, "list links between objects",
 	  "usage: calipso links [--type T] [--host H] [--object ID] [--at TIME] [--json]\n\n"
+	  "--at: a time or a snapshot's name, as for `show`.\n"
 	  "T is a link type such as vnic-vconnector or otep-host_pnic.\n" },
 	{ "history", cmd_history, "every revision of an object or link",
 	  "usage: calipso history ID [--json]\n" },
@@ -53,7 +55,8 @@ const struct cli_command cli_commands[] = {
 	  "With ID (an instance, vservice, network or switch port): its clique, the\n"
 	  "objects and links from it down to the host NICs, networks and switch, with\n"
 	  "its health (the worst status of its members).  --dot prints Graphviz\n"
-	  "(`calipso clique ID --dot | dot -Tsvg`).  --at shows it as it was at TIME.\n"
+	  "(`calipso clique ID --dot | dot -Tsvg`).  --at shows it as it was at TIME\n"
+	  "(a time or a snapshot's name).\n"
 	  "Without ID: every clique of the environment.  --rebuild recomputes them all\n"
 	  "(scans keep them up to date by themselves).  Clique types: docs/cliques.md.\n" },
 	{ "clique-type", cmd_clique_type, "list, add or remove clique types",
@@ -82,11 +85,12 @@ const struct cli_command cli_commands[] = {
 	  "A snapshot names the inventory as it is now (--scan: after a fresh scan),\n"
 	  "with the sources that answered; --clique ID scopes it to that focal point's\n"
 	  "clique (diffs against it compare that clique only).  Names: letters, digits,\n"
-	  "'.', '_', '-' (not `live`, not a time).  `show --at`, `links --at` and\n"
-	  "`diff` read a snapshot by name or time.  Retention keeps pinned snapshots,\n"
-	  "the last N and those of the last D days; prune (and create, once a policy\n"
-	  "is set) removes the others and every revision no kept snapshot needs\n"
-	  "(history of the last D days stays whole).  Unknown names exit 2.\n" },
+	  "'.', '_', '-' (not `live`, not a time).  `show --at`, `links --at`,\n"
+	  "`clique --at`, `impact --at` and `diff` read a snapshot by name or time.\n"
+	  "Retention keeps pinned snapshots, the last N and those of the last D days;\n"
+	  "prune (and create, once a policy is set) removes the others and every\n"
+	  "revision no kept snapshot needs (history of the last D days stays whole).\n"
+	  "Unknown or taken names exit 2.\n" },
 	{ "diff", cmd_diff, "compare live, snapshots, times and designs",
 	  "usage: calipso diff A B [--scope env|host:H|project:P|clique:ID] [--summary]\n"
 	  "                    [--no-cliques] [--json]\n\n"
@@ -114,7 +118,8 @@ const struct cli_command cli_commands[] = {
 	  "and switch ports, grouped by project (tenant), host, network and switch.\n"
 	  "--what-if down says which instances and services lose their path to the\n"
 	  "wire (their networks, host NIC and switch port) without the object.\n"
-	  "--project keeps one tenant's; --at answers for a past time.\n" },
+	  "--project keeps one tenant's; --at answers for a past time (or a snapshot's\n"
+	  "name).\n" },
 	{ "search", cmd_search, "find objects by name, id, MAC, IP, CIDR or any value",
 	  "usage: calipso search TEXT [--type T] [--limit N] [--all-envs] [--json]\n"
 	  "       calipso search --reindex\n\n"
