@@ -342,3 +342,39 @@ def just_before(rfc3339):
     from datetime import datetime, timedelta
     t = datetime.strptime(rfc3339, "%Y-%m-%dT%H:%M:%S.%fZ") - timedelta(microseconds=1)
     return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def test_simulated_cloud_through_the_cli(db_path):
+    """`calipso sim` commits a cloud through the whole pipeline; a churned
+    scan refreshes cliques and the index incrementally, leaving nothing for
+    a full recomputation.  No lab needed."""
+    size = ["--hosts", "6", "--vms", "60", "--networks", "8", "--seed", "3"]
+    r = calipso("sim", *size, db=db_path, env_name="cqsim").json
+    assert r["counts"]["objects"]["added"] > 60
+    assert r["derived"]["cliques"]["changed"] == r["derived"]["cliques"]["focal_points"]
+    cliques = calipso("clique", "--type", "instance", db=db_path, env_name="cqsim").json
+    assert len(cliques) == 60
+    assert all(c["switches"] == ["fabric"] and len(c["networks"]) == 1 for c in cliques)
+    hits = calipso("search", "vm-000007", db=db_path, env_name="cqsim").json
+    assert hits[0]["type"] == "instance" and hits[0]["match"] == "exact"
+    r = calipso("impact", "host0001:host_pnic:eth1", "--what-if", "down", db=db_path,
+                env_name="cqsim").json
+    assert r["object"]["type"] == "host_pnic" and r["cliques"] > 0
+    text = calipso("impact", "host0001:host_pnic:eth1", "--what-if", "down", db=db_path,
+                   env_name="cqsim", json_out=False).stdout
+    assert "lose their path to the wire" in text and "by switch:" in text
+    r = calipso("sim", *size, "--churn", "10", db=db_path, env_name="cqsim").json
+    cs = r["derived"]["cliques"]
+    assert 0 < cs["changed"] <= cs["recomputed"] < len(cliques) + 20
+    assert r["derived"]["search"]["full"] is False
+    assert calipso("clique", "--rebuild", db=db_path, env_name="cqsim").json["changed"] == 0
+    # The reports alone, in the documented format.
+    out = calipso("sim", "--hosts", "2", "--vms", "3", "--networks", "2", "--out", "-",
+                  db=db_path, json_out=False).stdout
+    reports = json.loads(out)
+    assert [r["format"] for r in reports] == ["calipso-host-report/1"] * 3
+    assert reports[-1]["role"] == "switch"
+    # A real environment is never overwritten.
+    calipso("env", "add", "cqreal", db=db_path, json_out=False)
+    r = calipso("sim", *size, db=db_path, env_name="cqreal", expect=5, json_out=False)
+    assert "not a simulated one" in r.stderr
