@@ -268,6 +268,21 @@ describe('the lab in the browser', () => {
 		await shot(b.page, '14-diff-graph');
 	});
 
+	it('a design saved from the first snapshot shows the drift of live', async () => {
+		await b.page.goto(`${s.base}/#/env/lab/snapshots`);
+		await b.page.waitForSelector('#design-form');
+		await b.page.fill('#design-name', 'ui-design');
+		await b.page.selectOption('#design-from', 'ui-before');
+		await b.page.click('#design-form button[type="submit"]');
+		await b.page.waitForSelector('tr[data-design="ui-design"]');
+		await b.page.click('tr[data-design="ui-design"] a');
+		await b.page.waitForSelector('#diff-summary');
+		expect(await b.page.textContent('h1')).toContain('design:ui-design');
+		const added = await b.page.$$eval('#diff-objects tr[data-change="added"]', (rs) => rs.map((r) => r.textContent ?? ''));
+		expect(added.some((r) => r.includes('vm13'))).toBe(true);
+		await shot(b.page, '15-design-drift');
+	});
+
 	it('impact lists the focal points a host NIC carries, and which lose their path if it goes down', async () => {
 		const id = 'host2:host_pnic:eth0';
 		const cli = JSON.parse(await calipso(s, ['--env', 'lab', 'impact', id, '--what-if', 'down', '--json'])) as {
@@ -279,7 +294,7 @@ describe('the lab in the browser', () => {
 		expect(Number(await b.page.textContent('#impact-lost'))).toBe((cli.lost ?? []).length);
 		const shown = await b.page.$$eval('table[data-group="by_host"] [data-focal]', (es) => [...new Set(es.map((e) => e.getAttribute('data-focal')))]);
 		expect(shown.sort()).toEqual(cli.affected.map((a) => a.focal_point).sort());
-		await shot(b.page, '15-impact');
+		await shot(b.page, '16-impact');
 	});
 
 	it('messages are counted in the top bar and listed with their objects', async () => {
@@ -289,7 +304,7 @@ describe('the lab in the browser', () => {
 		// The top bar counts them: at least the scans' own messages.
 		await b.page.waitForFunction(() => Number((document.querySelector('.counter[data-level="info"]')?.textContent ?? '')
 			.replace(/\D+/g, '')) > 0, undefined, { timeout: 10000 });
-		await shot(b.page, '16-messages');
+		await shot(b.page, '17-messages');
 	});
 
 	it('the pre/post-change flow snapshots a clique and compares it', async () => {
@@ -307,7 +322,7 @@ describe('the lab in the browser', () => {
 			headers: { 'X-Auth-Token': await b.page.evaluate(() => JSON.parse(localStorage.getItem('calipso.session')!).token as string) },
 		}).then((r) => r.json()) as { scheduled_snapshots: { cron?: string }[] };
 		expect(scheds.scheduled_snapshots.some((x) => x.cron === '*/10 * * * *')).toBe(true);
-		await shot(b.page, '17-change');
+		await shot(b.page, '18-change');
 	});
 
 	it('a user limited to another environment sees only it; signing out revokes the token', async () => {
@@ -322,7 +337,7 @@ describe('the lab in the browser', () => {
 		expect(envs).toEqual(['dense']);
 		await b.page.goto(`${s.base}/#/env/lab`);
 		await b.page.waitForSelector('.error-box');
-		await shot(b.page, '18-viewer');
+		await shot(b.page, '19-viewer');
 		await b.page.click('#sign-out');
 		await b.page.waitForSelector('#login-form');
 	});

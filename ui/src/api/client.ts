@@ -263,6 +263,15 @@ export class CalipsoApi {
 		return list<Record<string, unknown>>(doc, 'designs');
 	}
 
+	/** Stores a design baseline made from a snapshot, live or a time. */
+	createDesign(env: string, name: string, from: string, replace = false): Promise<Record<string, unknown>> {
+		return this.http.request('POST', '/designs', undefined, { env_name: env, name, from, replace: replace || undefined });
+	}
+
+	deleteDesign(env: string, name: string): Promise<unknown> {
+		return this.http.request('DELETE', '/designs', { env_name: env, name });
+	}
+
 	async reports(env: string): Promise<Record<string, unknown>[]> {
 		const doc = await this.http.get<unknown>('/reports', { env_name: env });
 		return list<Record<string, unknown>>(doc, 'reports');

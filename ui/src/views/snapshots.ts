@@ -55,6 +55,7 @@ export async function snapshotsView(ctx: ViewCtx): Promise<void> {
 
 	let snaps: Snapshot[] = [];
 	let designs: string[] = [];
+	const dFrom = h('select', { id: 'design-from', 'aria-label': 'from' });
 	const refresh = async () => {
 		try {
 			snaps = await app.api.snapshots(env);
@@ -62,6 +63,11 @@ export async function snapshotsView(ctx: ViewCtx): Promise<void> {
 			replace(list, errorBox(e));
 			return;
 		}
+		const fromWas = dFrom.value;
+		replace(dFrom, snaps.slice().reverse().map((x) => h('option', { value: x.name }, x.name)),
+			h('option', { value: 'live' }, 'live'));
+		if (fromWas)
+			dFrom.value = fromWas;
 		const opts = () => [
 			...snaps.slice().reverse().map((s) => h('option', { value: s.name }, `${s.name} (${formatTime(s.time ?? s.created)})`)),
 			h('option', { value: 'live' }, 'live'),
@@ -154,14 +160,58 @@ export async function snapshotsView(ctx: ViewCtx): Promise<void> {
 		}
 		create.disabled = false;
 	});
+	// Design baselines: made from a snapshot (or live), compared with live.
+	const designBox = h('div');
+	const dName = h('input', { id: 'design-name', placeholder: 'design name', style: { width: '180px' } });
+	const dMsg = h('div');
+	const dForm = h('form.inline', { id: 'design-form' }, 'Save design', dName, 'from', dFrom,
+		h('button', { type: 'submit' }, 'Save'));
+	const refreshDesigns = async () => {
+		let ds: Record<string, unknown>[] = [];
+		try {
+			ds = await app.api.designs(env);
+		} catch (e) {
+			replace(designBox, isMissingRoute(e) ? h('div.muted', null, 'this server keeps no designs') : errorBox(e));
+			return;
+		}
+		designs = ds.map((d) => String(d.name ?? '')).filter(Boolean);
+		replace(designBox, designs.length ? h('table.table', { id: 'designs' },
+			h('thead', null, h('tr', null, ['design', 'made', '', ''].map((t) => h('th', null, t)))),
+			h('tbody', null, ds.map((d) => {
+				const n = String(d.name ?? '');
+				const del = h('button.danger', { type: 'button' }, 'remove');
+				del.addEventListener('click', async () => {
+					del.disabled = true;
+					try {
+						await app.api.deleteDesign(env, n);
+						await refreshDesigns();
+						await refresh();
+					} catch (e) {
+						dMsg.append(errorBox(e));
+					}
+				});
+				return h('tr', { 'data-design': n }, h('td', null, h('b', null, n)),
+					h('td.small', null, formatTime(d.created ?? d.updated), d.taken_from ? ` from ${String(d.taken_from)}` : ''),
+					h('td', null, h('a', { href: href('diff', env, undefined, { a: `design:${n}`, b: 'live' }) }, 'drift of live')),
+					h('td', null, del));
+			}))) : h('div.muted', null, 'no design yet'));
+	};
+	dForm.addEventListener('submit', async (e) => {
+		e.preventDefault();
+		replace(dMsg);
+		try {
+			await app.api.createDesign(env, dName.value.trim(), dFrom.value);
+			dName.value = '';
+			await refreshDesigns();
+			await refresh();
+		} catch (err) {
+			dMsg.append(errorBox(err));
+		}
+	});
 	el.append(h('h1', null, `Snapshots of ${env}`),
 		h('section.panel', null, h('h2', { style: { marginTop: '0' } }, 'Take a snapshot'), form, msg),
-		h('section.panel', null, cmpForm), list);
-	try {
-		designs = (await app.api.designs(env)).map((d) => String(d.name ?? '')).filter(Boolean);
-	} catch (e) {
-		if (!isMissingRoute(e))
-			msg.append(errorBox(e));
-	}
+		h('section.panel', null, cmpForm), list,
+		h('h2', null, 'Designs'), h('section.panel', null, dForm, dMsg, designBox));
+	await refreshDesigns();
 	await refresh();
 }
