@@ -73,17 +73,28 @@ void cli_print_scan(const json_t *scan)
 			free(msg);
 		}
 	}
-	if (counts) {
-		json_t *o = json_object_get(counts, "objects"), *l = json_object_get(counts, "links");
+	static const char *const parts[] = { "objects", "links" };
+	for (size_t p = 0; p < 2; p++) {
+		json_t *c = json_object_get(counts, parts[p]);
 
-		printf("objects: %lld added, %lld changed, %lld removed, %lld unchanged\n",
-		       (long long)cal_json_int(o, "added", 0), (long long)cal_json_int(o, "changed", 0),
-		       (long long)cal_json_int(o, "removed", 0),
-		       (long long)cal_json_int(o, "unchanged", 0));
-		printf("links:   %lld added, %lld changed, %lld removed, %lld unchanged\n",
-		       (long long)cal_json_int(l, "added", 0), (long long)cal_json_int(l, "changed", 0),
-		       (long long)cal_json_int(l, "removed", 0),
-		       (long long)cal_json_int(l, "unchanged", 0));
+		if (c)
+			printf("%-8s %lld added, %lld changed, %lld removed, %lld unchanged\n",
+			       p ? "links:" : "objects:", (long long)cal_json_int(c, "added", 0),
+			       (long long)cal_json_int(c, "changed", 0),
+			       (long long)cal_json_int(c, "removed", 0),
+			       (long long)cal_json_int(c, "unchanged", 0));
+	}
+	/* Cliques: from the refresh after the commit, or a cliques-only scan. */
+	{
+		json_t *cq = json_object_get(json_object_get(result, "derived"), "cliques");
+
+		if (!cq)
+			cq = json_object_get(counts, "cliques");
+		if (cq)
+			printf("cliques: %lld focal points, %lld recomputed, %lld changed\n",
+			       (long long)cal_json_int(cq, "focal_points", 0),
+			       (long long)cal_json_int(cq, "recomputed", 0),
+			       (long long)cal_json_int(cq, "changed", 0));
 	}
 	if (*cal_json_str(result, "error"))
 		printf("error: %s\n", cal_json_str(result, "error"));
@@ -94,6 +105,7 @@ int cmd_scan(struct cli_ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "clear", no_argument, NULL, 'c' },
 		{ "no-progress", no_argument, NULL, 'P' },
+		{ "only", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cal_scan_request req = { 0 };
@@ -109,6 +121,19 @@ int cmd_scan(struct cli_ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case 'c': req.clear = true; break;
 		case 'P': show_progress = false; break;
+		case 'o':
+			if (strcmp(optarg, "inventory") == 0)
+				req.inventory_only = true;
+			else if (strcmp(optarg, "links") == 0)
+				req.links_only = true;
+			else if (strcmp(optarg, "cliques") == 0)
+				req.cliques_only = true;
+			else
+				return cli_usage_error("scan",
+						       "--only takes inventory, links or cliques, "
+						       "not '%s'",
+						       optarg);
+			break;
 		default: return cli_usage_error("scan", "unknown option");
 		}
 	}

@@ -158,8 +158,8 @@ int cmd_sim(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	t0 = cal_time_mono_us();
 	/* The pipeline empties the array once it has built the objects. */
-	rc = cal_pipeline_commit_reports(st, reports, cfg, cal_time_now_us(), scan_id, false, &cs,
-					 &sources);
+	rc = cal_pipeline_commit_reports(st, reports, cfg, cal_time_now_us(), scan_id, false, false,
+					 &cs, &sources);
 	t_commit = cal_time_mono_us() - t0;
 	if (rc) {
 		cal_store_scan_update(st, scan_id, CAL_SCAN_FAILED, NULL);

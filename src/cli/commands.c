@@ -5,10 +5,15 @@
 
 const struct cli_command cli_commands[] = {
 	{ "scan", cmd_scan, "discover an environment now and store what changed",
-	  "usage: calipso scan [--env NAME] [--clear] [--no-progress] [--json]\n\n"
+	  "usage: calipso scan [--env NAME] [--clear] [--only inventory|links|cliques]\n"
+	  "                    [--no-progress] [--json]\n\n"
 	  "Runs every source of the environment (netlink in every namespace, OVSDB,\n"
 	  "libvirt), builds objects and links and stores a revision of what changed.\n"
 	  "A source that fails keeps its last good data, unless --clear.\n"
+	  "--only inventory discovers objects and leaves links and cliques as they are;\n"
+	  "--only links recomputes links (and cliques) from the stored objects;\n"
+	  "--only cliques recomputes every clique.  Nothing is read from sources for\n"
+	  "the last two.\n"
 	  "The environment \"local\" (the default) is this machine as one host and is\n"
 	  "created on first use.  Exit: 0 completed, 4 completed with errors, 5 failed.\n" },
 	{ "show", cmd_show, "show the inventory: a tree, a table or one object",

@@ -38,7 +38,8 @@ int cli_fail(const char *cmd, int code)
 		*cal_error_last() ? cal_error_last() : cal_error_name(code));
 	switch (code) {
 	case CAL_ENOTFOUND: return CLI_EXIT_NOTFOUND;
-	case CAL_EINVALID: return CLI_EXIT_USAGE;
+	case CAL_EINVALID:
+	case CAL_EEXISTS: return CLI_EXIT_USAGE;
 	case CAL_EPERM:
 	case CAL_EAUTH: return CLI_EXIT_PERM;
 	default: return CLI_EXIT_FAILURE;

@@ -134,11 +134,11 @@ static int pl_carry_external(cal_store *st, const char *env, json_t *objects)
 }
 
 int cal_pipeline_commit_reports(cal_store *st, json_t *reports, const json_t *config, int64_t ts,
-				int64_t scan_id, bool clear, struct cal_commit_stats *stats,
-				json_t **out_sources)
+				int64_t scan_id, bool clear, bool inventory_only,
+				struct cal_commit_stats *stats, json_t **out_sources)
 {
 	const char *env = cal_json_str(config, "name");
-	json_t *objects = NULL, *links = NULL, *sources = NULL, *answered = NULL;
+	json_t *objects = NULL, *links = NULL, *sources = NULL;
 	struct cal_commit c = { 0 };
 	int errors = 0, ok = 0, rc;
 
@@ -153,16 +153,16 @@ int cal_pipeline_commit_reports(cal_store *st, json_t *reports, const json_t *co
 	/* The reports are no longer needed: release them before the links and
 	 * the commit, which are the memory peak of a scan. */
 	json_array_clear(reports);
-	rc = cal_link_objects(&links, env, objects);
-	if (rc)
-		goto out;
-	answered = json_array();
+	if (!inventory_only) {
+		rc = cal_link_objects(&links, env, objects);
+		if (rc)
+			goto out;
+	}
 	c.env = env;
 	c.ts = ts;
 	c.scan_id = scan_id;
 	c.objects = objects;
-	c.links = links;
-	c.answered = answered;
+	c.links = links; /* NULL: the stored links stay as they are */
 	/* Sections are complete (fresh or kept), so what is absent is gone;
 	 * with `clear`, failed sources' data is not kept and goes too. */
 	c.clear = true;
@@ -177,7 +177,6 @@ out:
 	json_decref(objects);
 	json_decref(links);
 	json_decref(sources);
-	json_decref(answered);
 	return rc;
 }
 
@@ -188,6 +187,83 @@ static json_t *pl_stats_json(const struct cal_commit_stats *s)
 			 s->objects_removed, "unchanged", s->objects_unchanged, "links", "added",
 			 s->links_added, "changed", s->links_changed, "removed", s->links_removed,
 			 "unchanged", s->links_unchanged);
+}
+
+/* Links recomputed from the live objects: nothing is discovered.  The
+ * commit carries no object and no answered source, so objects stay; the
+ * links are replaced as a whole. */
+static int pl_links_only(cal_store *st, const char *env, json_t **out_counts)
+{
+	struct cal_query q = { .env = env };
+	struct cal_commit c = { 0 };
+	struct cal_commit_stats stats = { 0 };
+	json_t *arr = NULL, *objects = json_object(), *links = NULL, *answered = json_array(), *o;
+	size_t i;
+	int rc;
+
+	*out_counts = NULL;
+	rc = objects && answered ? cal_store_objects(st, &arr, &q)
+				 : cal_error_set(CAL_ENOMEM, "out of memory");
+	json_array_foreach(arr, i, o)
+		if (rc == 0 && json_object_set(objects, cal_json_str(o, CAL_F_ID), o))
+			rc = cal_error_set(CAL_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = cal_link_objects(&links, env, objects);
+	if (rc == 0) {
+		c.env = env;
+		c.ts = cal_time_now_us();
+		c.answered = answered;
+		c.links = links;
+		rc = cal_store_commit(st, &c, &stats);
+	}
+	if (rc == 0)
+		rc = cal_analyze_refresh(st, env, stats.ts, NULL);
+	if (rc == 0)
+		*out_counts = json_pack("{s:{s:i, s:i, s:i, s:i}}", "links", "added",
+					stats.links_added, "changed", stats.links_changed,
+					"removed", stats.links_removed, "unchanged",
+					stats.links_unchanged);
+	json_decref(arr);
+	json_decref(objects);
+	json_decref(links);
+	json_decref(answered);
+	return rc;
+}
+
+static int pl_cliques_only(cal_store *st, const char *env, json_t **out_counts)
+{
+	struct cal_clique_stats cs = { 0 };
+	int rc = cal_clique_rebuild(st, env, 0, &cs);
+
+	*out_counts = rc ? NULL
+			 : json_pack("{s:{s:i, s:i, s:i}}", "cliques", "focal_points",
+				     cs.focal_points, "recomputed", cs.recomputed, "changed",
+				     cs.changed);
+	return rc;
+}
+
+/* The derived-only scans (links, cliques), with the record's status moves. */
+static int pl_run_derived(cal_store *st, json_t **out, int64_t id,
+			  const struct cal_scan_request *req)
+{
+	json_t *counts = NULL, *result;
+	int64_t t0 = cal_time_mono_us();
+	int rc;
+
+	rc = cal_store_scan_update(st, id, CAL_SCAN_RUNNING, NULL);
+	if (rc)
+		return rc;
+	rc = req->links_only ? pl_links_only(st, req->env, &counts)
+			     : pl_cliques_only(st, req->env, &counts);
+	result = rc ? json_pack("{s:s, s:I}", "error", cal_error_last(), "duration_ms",
+				(json_int_t)((cal_time_mono_us() - t0) / 1000))
+		    : json_pack("{s:o, s:I}", "counts", counts, "duration_ms",
+				(json_int_t)((cal_time_mono_us() - t0) / 1000));
+	cal_store_scan_update(st, id, rc ? CAL_SCAN_FAILED : CAL_SCAN_COMPLETED, result);
+	json_decref(result);
+	if (out && rc == 0)
+		return cal_store_scan_get(st, out, id);
+	return rc;
 }
 
 int cal_pipeline_run(cal_store *st, json_t **out, int64_t scan_id,
@@ -203,6 +279,8 @@ int cal_pipeline_run(cal_store *st, json_t **out, int64_t scan_id,
 
 	if (out)
 		*out = NULL;
+	if (req->links_only || req->cliques_only)
+		return pl_run_derived(st, out, scan_id, req);
 	rc = cal_store_scan_update(st, scan_id, CAL_SCAN_RUNNING, NULL);
 	if (rc)
 		return rc;
@@ -215,8 +293,8 @@ int cal_pipeline_run(cal_store *st, json_t **out, int64_t scan_id,
 		goto failed;
 	if (progress && progress->step)
 		progress->step("store", 0, 1, progress->arg);
-	rc = cal_pipeline_commit_reports(st, reports, config, ts, scan_id, req->clear, &stats,
-					 &sources);
+	rc = cal_pipeline_commit_reports(st, reports, config, ts, scan_id, req->clear,
+					 req->inventory_only, &stats, &sources);
 	if (rc)
 		goto failed;
 	json_array_foreach(sources, i, s) {
@@ -228,7 +306,7 @@ int cal_pipeline_run(cal_store *st, json_t **out, int64_t scan_id,
 			answered++;
 	}
 	/* Cliques follow the commit; their failure keeps the inventory. */
-	if (cal_analyze_refresh(st, req->env, stats.ts, &derived)) {
+	if (!req->inventory_only && cal_analyze_refresh(st, req->env, stats.ts, &derived)) {
 		cal_log_error("graph", "%s", cal_error_last());
 		derived = json_pack("{s:s}", "error", cal_error_last());
 		errors++;
@@ -268,8 +346,10 @@ done:
 int cal_pipeline_scan(cal_store *st, json_t **out, const struct cal_scan_request *req,
 		      const struct cal_scan_progress *progress)
 {
-	json_t *request = json_pack("{s:s, s:b, s:b}", "environment", req->env, "clear",
-				    req->clear, "scan_only_inventory", req->inventory_only);
+	json_t *request = json_pack("{s:s, s:b, s:b, s:b, s:b}", "environment", req->env, "clear",
+				    req->clear, "scan_only_inventory", req->inventory_only,
+				    "scan_only_links", req->links_only, "scan_only_cliques",
+				    req->cliques_only);
 	int64_t id;
 	int rc;
 

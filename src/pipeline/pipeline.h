@@ -14,7 +14,10 @@
 struct cal_scan_request {
 	const char *env;
 	bool clear;           /* do not keep failed sources' last good data */
-	bool inventory_only;  /* objects only: keep links as they are */
+	/* At most one of these (the original API's scan_only_*): */
+	bool inventory_only;  /* discover objects; links and cliques as they are */
+	bool links_only;      /* links recomputed from the live objects, nothing read */
+	bool cliques_only;    /* cliques recomputed, nothing read */
 	const char *log_level;
 };
 
@@ -35,11 +38,12 @@ int cal_pipeline_run(cal_store *st, json_t **out, int64_t scan_id,
 		     const struct cal_scan_request *req, const struct cal_scan_progress *progress);
 
 /* Builds and links reports and commits them as of `ts`, keeping the last
- * good section of every source that failed (unless `clear`).  `reports` is
+ * good section of every source that failed (unless `clear`); with
+ * `inventory_only` the stored links are left as they are.  `reports` is
  * emptied once built (to keep a scan's memory peak low).  Exposed for `calipso sim` and
  * the benchmarks, which feed generated reports. */
 int cal_pipeline_commit_reports(cal_store *st, json_t *reports, const json_t *config, int64_t ts,
-				int64_t scan_id, bool clear, struct cal_commit_stats *stats,
-				json_t **out_sources);
+				int64_t scan_id, bool clear, bool inventory_only,
+				struct cal_commit_stats *stats, json_t **out_sources);
 
 #endif

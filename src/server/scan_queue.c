@@ -10,9 +10,8 @@
  * here for GET /scans?id=...
  *
  * Request options: clear (do not keep failed sources' data),
- * scan_only_inventory (passed to the pipeline), scan_only_links (links
- * recomputed from the live objects, nothing discovered), scan_only_cliques
- * (cliques recomputed), object_id (recorded; the sources read whole hosts,
+ * scan_only_inventory, scan_only_links, scan_only_cliques (all run by the
+ * pipeline, as `calipso scan --only`), object_id (recorded; the sources read whole hosts,
  * so the environment is scanned), log_level (recorded), snapshot (a
  * snapshot taken once the scan answered: POST /snapshots with "scan").
  *
@@ -95,74 +94,6 @@ json_t *srv_queue_running(struct srv_queue *q)
 	return arr;
 }
 
-/* Links recomputed from the live objects: nothing is discovered. */
-static int sq_links_only(cal_store *st, const char *env, json_t **out_counts)
-{
-	struct cal_query q = { .env = env, .with_volatile = true };
-	struct cal_commit c = { 0 };
-	struct cal_commit_stats stats = { 0 };
-	json_t *arr = NULL, *objects = json_object(), *links = NULL, *answered = json_array(), *o;
-	size_t i;
-	int rc;
-
-	*out_counts = NULL;
-	rc = objects && answered ? cal_store_objects(st, &arr, &q)
-				 : cal_error_set(CAL_ENOMEM, "out of memory");
-	json_array_foreach(arr, i, o)
-		if (rc == 0 && json_object_set(objects, cal_json_str(o, CAL_F_ID), o))
-			rc = cal_error_set(CAL_ENOMEM, "out of memory");
-	if (rc == 0)
-		rc = cal_link_objects(&links, env, objects);
-	if (rc == 0) {
-		/* No object in the commit and no source answered: objects stay;
-		 * the links are replaced as a whole. */
-		c.env = env;
-		c.answered = answered;
-		c.links = links;
-		rc = cal_store_commit(st, &c, &stats);
-	}
-	if (rc == 0)
-		*out_counts = json_pack("{s:{s:i, s:i, s:i, s:i}}", "links", "added",
-					stats.links_added, "changed", stats.links_changed,
-					"removed", stats.links_removed, "unchanged",
-					stats.links_unchanged);
-	json_decref(arr);
-	json_decref(objects);
-	json_decref(links);
-	json_decref(answered);
-	return rc;
-}
-
-static int sq_cliques_only(cal_store *st, const char *env, json_t **out_counts)
-{
-	struct cal_clique_stats cs = { 0 };
-	int rc = cal_clique_rebuild(st, env, 0, &cs);
-
-	*out_counts = rc ? NULL
-			 : json_pack("{s:{s:i, s:i, s:i}}", "cliques", "focal_points",
-				     cs.focal_points, "recomputed", cs.recomputed, "changed",
-				     cs.changed);
-	return rc;
-}
-
-/* Runs the derived-only scans (links, cliques) with the record's status
- * moves; the pipeline does its own. */
-static int sq_run_derived(cal_store *st, json_t **out, int64_t id, const char *env, bool links)
-{
-	json_t *counts = NULL, *result;
-	int64_t t0 = cal_time_mono_us();
-	int rc;
-
-	rc = links ? sq_links_only(st, env, &counts) : sq_cliques_only(st, env, &counts);
-	result = rc ? json_pack("{s:s, s:I}", "error", cal_error_last(), "duration_ms",
-				(json_int_t)((cal_time_mono_us() - t0) / 1000))
-		    : json_pack("{s:o, s:I}", "counts", counts, "duration_ms",
-				(json_int_t)((cal_time_mono_us() - t0) / 1000));
-	cal_store_scan_update(st, id, rc ? CAL_SCAN_FAILED : CAL_SCAN_COMPLETED, result);
-	json_decref(result);
-	return cal_store_scan_get(st, out, id);
-}
-
 /* A snapshot asked to follow the scan (POST /snapshots with "scan", or a
  * scheduled snapshot): taken when the scan answered at all. */
 static void sq_snapshot(cal_store *st, const char *env, int64_t id, const char *status,
@@ -209,19 +140,15 @@ static void sq_run(struct srv_queue *q, cal_store *st, json_t *scan)
 	pthread_mutex_unlock(&q->mu);
 	srv_message(st, env, "info", "scan", id, "scan %lld started", (long long)id);
 	cal_log_info("scan", "scan %lld of environment '%s' started", (long long)id, env);
-	if (json_is_true(json_object_get(req, "scan_only_links"))) {
-		rc = sq_run_derived(st, &rec, id, env, true);
-	} else if (json_is_true(json_object_get(req, "scan_only_cliques"))) {
-		rc = sq_run_derived(st, &rec, id, env, false);
-	} else {
-		sr.env = env;
-		sr.clear = json_is_true(json_object_get(req, "clear"));
-		sr.inventory_only = json_is_true(json_object_get(req, "scan_only_inventory"));
-		sr.log_level = cal_json_str_or_null(req, "log_level");
-		rc = cal_pipeline_run(st, &rec, id, &sr, &progress);
-		if (rc && !rec)
-			cal_store_scan_get(st, &rec, id);
-	}
+	sr.env = env;
+	sr.clear = json_is_true(json_object_get(req, "clear"));
+	sr.inventory_only = json_is_true(json_object_get(req, "scan_only_inventory"));
+	sr.links_only = json_is_true(json_object_get(req, "scan_only_links"));
+	sr.cliques_only = json_is_true(json_object_get(req, "scan_only_cliques"));
+	sr.log_level = cal_json_str_or_null(req, "log_level");
+	rc = cal_pipeline_run(st, &rec, id, &sr, &progress);
+	if (rc && !rec)
+		cal_store_scan_get(st, &rec, id);
 	status = rec ? cal_json_str(rec, "status") : "failed";
 	if (json_object_get(req, "snapshot"))
 		sq_snapshot(st, env, id, status, json_object_get(req, "snapshot"));
