@@ -3,9 +3,10 @@
  * docs/report-format.md.
  *
  * Opens the URI read-only (write access is never needed) and falls back to
- * a read-write open only when the read-only one is refused.  libvirt's
- * default error printing is switched off process-wide once; its errors
- * become our messages ("cannot open libvirt at qemu:///system: ...").
+ * a read-write open only when the read-only one is refused.  libvirt is
+ * loaded on first use (libvirt_dl.c), with its default error printing
+ * switched off; its errors become our messages ("cannot open libvirt at
+ * qemu:///system: ...").  cal_libvirt_probe() opens the same way.
  * A domain that vanishes or whose description cannot be read during the
  * scan is listed in "errors" and the scan goes on.
  * Threading: reentrant (libvirt's last error is per thread).
@@ -17,33 +18,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
 #include <libxml/globals.h>
 #include <libxml/xmlerror.h>
 
-static pthread_once_t lv_once = PTHREAD_ONCE_INIT;
-
-static void lv_silent(void *arg, virErrorPtr err)
-{
-	(void)arg;
-	(void)err;
-}
-
-static void lv_init(void)
-{
-	virInitialize();
-	virSetErrorFunc(NULL, lv_silent);
-}
+#include "libvirt_dl.h"
 
 const char *cal_libvirt_default_uri(void)
 {
 	return "qemu:///system";
 }
 
-static const char *lv_last_error(void)
+static const char *lv_last_error(const struct lv_api *api)
 {
-	const char *m = virGetLastErrorMessage();
+	const char *m = api->get_last_error_message();
 
 	return m ? m : "unknown error";
 }
@@ -76,7 +63,7 @@ static void lv_xml_silent(void *ctx, const char *msg, ...)
 	(void)msg;
 }
 
-static virConnectPtr lv_open(const char *uri)
+static virConnectPtr lv_open(const struct lv_api *api, const char *uri)
 {
 	/* Drivers that read XML files (test:///PATH) let libxml2 print its
 	 * own warnings; libvirt's error carries the same news.  libxml2's
@@ -87,13 +74,13 @@ static virConnectPtr lv_open(const char *uri)
 	virErrorPtr err;
 
 	xmlSetGenericErrorFunc(NULL, lv_xml_silent);
-	conn = virConnectOpenReadOnly(uri);
+	conn = api->connect_open_read_only(uri);
 	if (!conn) {
-		err = virGetLastError();
+		err = api->get_last_error();
 		if (err && lv_is_refusal(err->code)) {
 			cal_log_debug("libvirt", "read-only open of %s refused, trying read-write",
 				      uri);
-			conn = virConnectOpen(uri);
+			conn = api->connect_open(uri);
 		}
 	}
 	xmlSetGenericErrorFunc(old_ctx, old_fn);
@@ -101,24 +88,25 @@ static virConnectPtr lv_open(const char *uri)
 }
 
 /* One domain into the report; 1 when it was skipped (error appended). */
-static int lv_scan_domain(json_t **out, virDomainPtr dom, json_t *errors)
+static int lv_scan_domain(const struct lv_api *api, json_t **out, virDomainPtr dom,
+			  json_t *errors)
 {
-	const char *name = virDomainGetName(dom);
+	const char *name = api->domain_get_name(dom);
 	virDomainInfo info;
 	char *xml = NULL;
 	json_t *d = NULL;
 	int rc;
 
 	*out = NULL;
-	if (virDomainGetInfo(dom, &info) < 0) {
+	if (api->domain_get_info(dom, &info) < 0) {
 		json_array_append_new(errors, json_sprintf("domain '%s': cannot read its state: %s",
-							   name ? name : "?", lv_last_error()));
+							   name ? name : "?", lv_last_error(api)));
 		return 1;
 	}
-	xml = virDomainGetXMLDesc(dom, 0);
+	xml = api->domain_get_xml_desc(dom, 0);
 	if (!xml) {
 		json_array_append_new(errors, json_sprintf("domain '%s': cannot read its XML: %s",
-							   name ? name : "?", lv_last_error()));
+							   name ? name : "?", lv_last_error(api)));
 		return 1;
 	}
 	rc = cal_libvirt_parse_domain_xml(&d, xml, strlen(xml));
@@ -147,8 +135,24 @@ static int lv_cmp_name(const void *a, const void *b)
 	return strcmp(cal_json_str(x, "name"), cal_json_str(y, "name"));
 }
 
+int cal_libvirt_probe(const char *uri)
+{
+	const struct lv_api *api = lv_api();
+	virConnectPtr conn;
+
+	if (!api)
+		return CAL_EIO;
+	conn = lv_open(api, uri);
+	if (!conn)
+		return cal_error_set(CAL_EIO, "cannot open libvirt at %s: %s", uri,
+				     lv_last_error(api));
+	api->connect_close(conn);
+	return 0;
+}
+
 int cal_libvirt_scan(json_t **out, const char *uri)
 {
+	const struct lv_api *api = lv_api();
 	virConnectPtr conn = NULL;
 	virDomainPtr *doms = NULL;
 	json_t **found = NULL, *section = NULL, *list = NULL, *errors = NULL;
@@ -157,15 +161,17 @@ int cal_libvirt_scan(json_t **out, const char *uri)
 	*out = NULL;
 	if (!uri)
 		uri = cal_libvirt_default_uri();
-	pthread_once(&lv_once, lv_init);
-	conn = lv_open(uri);
+	if (!api)
+		return CAL_EIO;
+	conn = lv_open(api, uri);
 	if (!conn)
-		return cal_error_set(CAL_EIO, "cannot open libvirt at %s: %s", uri, lv_last_error());
-	virConnSetErrorFunc(conn, NULL, lv_silent);
-	n = virConnectListAllDomains(conn, &doms, 0);
+		return cal_error_set(CAL_EIO, "cannot open libvirt at %s: %s", uri,
+				     lv_last_error(api));
+	api->conn_set_error_func(conn, NULL, lv_silent);
+	n = api->connect_list_all_domains(conn, &doms, 0);
 	if (n < 0) {
 		rc = cal_error_set(CAL_EIO, "cannot list the domains of libvirt at %s: %s", uri,
-				   lv_last_error());
+				   lv_last_error(api));
 		n = 0;
 		goto done;
 	}
@@ -179,7 +185,7 @@ int cal_libvirt_scan(json_t **out, const char *uri)
 	for (int i = 0; i < n; i++) {
 		json_t *d;
 
-		rc = lv_scan_domain(&d, doms[i], errors);
+		rc = lv_scan_domain(api, &d, doms[i], errors);
 		if (rc < 0)
 			goto done;
 		if (d)
@@ -206,8 +212,8 @@ done:
 	json_decref(list);
 	json_decref(errors);
 	for (int i = 0; i < n; i++)
-		virDomainFree(doms[i]);
+		api->domain_free(doms[i]);
 	free(doms);
-	virConnectClose(conn);
+	api->connect_close(conn);
 	return rc;
 }

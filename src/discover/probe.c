@@ -1,20 +1,15 @@
 /* probe.c - reachability of a discovery target without reading it: the
  * REST API's connection tests (src/server/conntest.c) ask whether a
  * namespace exists, whether an OVSDB server answers list_dbs, whether a
- * libvirt URI opens.  Each call blocks up to its timeout; the server runs
- * them on a worker thread.
+ * libvirt URI opens (cal_libvirt_probe, in libvirt_source.c).  Each call
+ * blocks up to its timeout; the server runs them on a worker thread.
  */
 #include "discover/discover.h"
 #include "discover/ovsdb.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
-#include <libxml/globals.h>
-#include <libxml/xmlerror.h>
 #include <linux/magic.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/statfs.h>
@@ -67,45 +62,3 @@ int cal_ovs_probe(json_t **out_dbs, const char *remote, int timeout_ms)
 	return rc;
 }
 
-static pthread_once_t pb_once = PTHREAD_ONCE_INIT;
-
-static void pb_silent(void *arg, virErrorPtr err)
-{
-	(void)arg;
-	(void)err;
-}
-
-static void pb_xml_silent(void *ctx, const char *msg, ...)
-{
-	(void)ctx;
-	(void)msg;
-}
-
-static void pb_init(void)
-{
-	virInitialize();
-	virSetErrorFunc(NULL, pb_silent);
-}
-
-int cal_libvirt_probe(const char *uri)
-{
-	xmlGenericErrorFunc old_fn;
-	void *old_ctx;
-	virConnectPtr conn;
-
-	pthread_once(&pb_once, pb_init);
-	/* libxml2's handler is per thread: silenced for this open only. */
-	old_fn = xmlGenericError;
-	old_ctx = xmlGenericErrorContext;
-	xmlSetGenericErrorFunc(NULL, pb_xml_silent);
-	conn = virConnectOpenReadOnly(uri);
-	xmlSetGenericErrorFunc(old_ctx, old_fn);
-	if (!conn) {
-		const char *m = virGetLastErrorMessage();
-
-		return cal_error_set(CAL_EIO, "cannot open libvirt at %s: %s", uri,
-				     m ? m : "unknown error");
-	}
-	virConnectClose(conn);
-	return 0;
-}

@@ -4,9 +4,10 @@
  * store is used by one thread at a time).  The file runs in WAL mode with
  * synchronous=NORMAL (a crash may lose the last commits, never corrupt the
  * file), foreign keys on, a 30 s busy timeout so that a second writer
- * waits for a large commit rather than failing, a 64 MiB page cache (256
- * MiB during the large commits of big environments, db_bulk_mode()) and
- * reads through mmap (up to 1 GiB of the file).
+ * waits for a large commit rather than failing, a 2 MiB page cache (reads
+ * go through mmap, up to 1 GiB of the file, and small commits spill to the
+ * WAL: a scan of one host stays small) and 256 MiB during the large commits
+ * of big environments (db_bulk_mode()).
  *
  * WAL checkpoints (copying committed pages back into the database file)
  * run in a helper thread with its own connection, started at the first
@@ -303,7 +304,7 @@ static const struct db_ops sq_ops = {
 	.begin_sql = "BEGIN IMMEDIATE",
 	.lock_sql = NULL,
 	.bulk_on = "PRAGMA cache_size = -262144",
-	.bulk_off = "PRAGMA cache_size = -65536",
+	.bulk_off = "PRAGMA cache_size = -2048",
 };
 
 int db_open_sqlite(db **out, const char *path)
@@ -358,7 +359,7 @@ int db_open_sqlite(db **out, const char *path)
 	rc = sqlite3_exec(q->h,
 			  "PRAGMA synchronous = NORMAL;"
 			  "PRAGMA foreign_keys = ON;"
-			  "PRAGMA cache_size = -65536;"
+			  "PRAGMA cache_size = -2048;"
 			  "PRAGMA mmap_size = 1073741824;"
 			  "PRAGMA temp_store = MEMORY;"
 			  "PRAGMA journal_size_limit = 67108864;",
