@@ -41,7 +41,7 @@ static bool lv_sym(void *h, void *out, const char *name)
 
 static void lv_load(void)
 {
-	void *h = dlopen(LV_SONAME, RTLD_NOW | RTLD_LOCAL);
+	void *h = dlopen(LV_SONAME, RTLD_LAZY | RTLD_LOCAL);
 	int (*initialize)(void) = NULL;
 	void (*set_error_func)(void *, virErrorFunc) = NULL;
 

@@ -61,9 +61,26 @@ static int pl_keep_last_good(cal_store *st, const char *env, json_t *reports, in
 
 	*out_errors = 0;
 	*out_ok = 0;
-	rc = cal_store_sections_get(st, &saved, env);
-	if (rc)
-		goto out;
+	/* The stored sections of the sources that did not answer, only. */
+	if (keep) {
+		json_t *failed = json_array();
+
+		json_array_foreach(reports, i, r) {
+			json_array_foreach(json_object_get(r, "sources"), k, s) {
+				if (strcmp(cal_json_str(s, "status"), "error") == 0 &&
+				    pl_section_of(cal_json_str(s, "name")))
+					json_array_append_new(failed,
+							      json_pack("{s:s, s:s}", "host",
+									cal_json_str(r, "host"),
+									"source",
+									cal_json_str(s, "name")));
+			}
+		}
+		rc = cal_store_sections_get(st, &saved, env, failed);
+		json_decref(failed);
+		if (rc)
+			goto out;
+	}
 	json_array_foreach(reports, i, r) {
 		const char *host = cal_json_str(r, "host");
 		int64_t read_at = ts;

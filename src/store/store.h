@@ -168,8 +168,9 @@ int cal_store_history(cal_store *st, json_t **out, const char *env, const char *
 
 /* Last good report sections (docs/report-format.md) per host and source,
  * so that a source that fails keeps its data: {host: {source: {"ts": us,
- * "doc": section}}} for the whole environment in one query. */
-int cal_store_sections_get(cal_store *st, json_t **out, const char *env);
+ * "doc": section}}} for the (host, source) pairs of `pairs` (an array of
+ * {"host", "source"}), in one query. */
+int cal_store_sections_get(cal_store *st, json_t **out, const char *env, const json_t *pairs);
 /* Saves a source's section as its last good one (replacing the previous). */
 int cal_store_sections_put(cal_store *st, const char *env, const char *host, const char *source,
 			   int64_t ts, const json_t *doc);

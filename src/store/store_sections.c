@@ -2,25 +2,41 @@
  * source), so that a source that fails keeps its data (pipeline.h).
  *
  * One row per (env, host, source), replaced on every successful answer.
- * Read for a whole environment in one query.
+ * Read only for the sources that failed, in one query.
  */
 #include "store/store_int.h"
 
 #include <stdlib.h>
 
-int cal_store_sections_get(cal_store *st, json_t **out, const char *env)
+int cal_store_sections_get(cal_store *st, json_t **out, const char *env, const json_t *pairs)
 {
 	json_t *all = json_object();
+	struct st_sql q;
 	db_stmt *s = NULL;
-	int rc;
+	size_t i;
+	json_t *p;
+	int rc = 0;
 
 	*out = NULL;
 	if (!all)
 		return cal_error_set(CAL_ENOMEM, "out of memory");
-	rc = db_prepare(st->db, &s,
-			"SELECT host, source, ts, doc FROM source_sections WHERE env = ?");
-	if (rc == 0)
-		rc = db_bind_text(s, 1, env);
+	if (json_array_size(pairs) == 0) {
+		*out = all;
+		return 0;
+	}
+	/* Only the sources that did not answer: a few rows, never every
+	 * host's sections. */
+	st_sql_init(&q);
+	st_sql_text(&q, "SELECT host, source, ts, doc FROM source_sections WHERE env = ? AND (",
+		    env);
+	json_array_foreach(pairs, i, p) {
+		if (i >= (ST_MAX_PARAMS - 1) / 2)
+			break;
+		st_sql_text(&q, i ? " OR (host = ?" : "(host = ?", cal_json_str(p, "host"));
+		st_sql_text(&q, " AND source = ?)", cal_json_str(p, "source"));
+	}
+	st_sql_add(&q, ")");
+	rc = st_sql_prepare(st, &s, &q);
 	while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
 		const char *host = db_col_text(s, 0);
 		json_t *per_host = json_object_get(all, host);
@@ -38,9 +54,34 @@ int cal_store_sections_get(cal_store *st, json_t **out, const char *env)
 					      "doc", doc));
 	}
 	db_reset(s);
+	st_sql_fini(&q);
 	if (rc < 0) {
 		json_decref(all);
 		return rc;
+	}
+	/* More failed sources than one statement binds: the rest in turns. */
+	if (json_array_size(pairs) > (ST_MAX_PARAMS - 1) / 2) {
+		json_t *rest = json_array(), *more = NULL;
+		const char *h;
+		json_t *v;
+
+		for (i = (ST_MAX_PARAMS - 1) / 2; i < json_array_size(pairs); i++)
+			json_array_append(rest, json_array_get(pairs, i));
+		rc = cal_store_sections_get(st, &more, env, rest);
+		json_decref(rest);
+		if (rc) {
+			json_decref(all);
+			return rc;
+		}
+		json_object_foreach(more, h, v) {
+			json_t *per_host = json_object_get(all, h);
+
+			if (per_host)
+				json_object_update(per_host, v);
+			else
+				json_object_set(all, h, v);
+		}
+		json_decref(more);
 	}
 	*out = all;
 	return 0;
@@ -49,12 +90,14 @@ int cal_store_sections_get(cal_store *st, json_t **out, const char *env)
 int cal_store_sections_put(cal_store *st, const char *env, const char *host, const char *source,
 			   int64_t ts, const json_t *doc)
 {
-	char *text = st_json_dump(doc);
+	/* Stored to be read back, never compared: no need for sorted keys. */
+	char *text = json_dumps(doc, JSON_COMPACT);
 	db_stmt *s = NULL;
 	int rc;
 
 	if (!text)
-		return CAL_ENOMEM;
+		return cal_error_set(CAL_ENOMEM, "cannot serialise the %s section of host '%s'",
+				     source, host);
 	rc = db_prepare(st->db, &s,
 			"INSERT INTO source_sections (env, host, source, ts, doc) "
 			"VALUES (?, ?, ?, ?, ?) ON CONFLICT (env, host, source) "
