@@ -6,7 +6,7 @@ PY         ?= /usr/bin/python3
 CALIPSO     = $(BUILD)/src/cli/calipso
 DEMO_DB    ?= /var/lib/calipso/demo.db
 
-.PHONY: all deps build build-asan demo test unit bench lab-up lab-down clean
+.PHONY: all deps build build-asan ui demo test unit bench lab-up lab-down clean
 
 all: build
 
@@ -26,8 +26,13 @@ build: deps $(BUILD)/build.ninja
 build-asan: deps $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
 
+# The web UI (TypeScript, npm with its lockfile) into ui/dist, which
+# `calipso serve` serves at /.
+ui: deps
+	cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+
 # The main job: build, bring up the demo lab, scan it, print what was found.
-demo: build
+demo: build ui
 	scripts/demo.sh $(CALIPSO) $(DEMO_DB)
 
 # Every test: unit (normal and ASan+UBSan), fuzz smoke runs, integration on
@@ -48,4 +53,4 @@ lab-down:
 	$(PY) lab/lab.py down
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz build-results ui/dist

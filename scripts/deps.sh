@@ -44,4 +44,10 @@ if [ -n "$missing" ]; then
 	apt-get install -y -qq --no-install-recommends $missing
 	[ "$had_prc" = 0 ] && rm -f "$prc"
 fi
+# The web UI is built with the machine's Node.js and npm (Node 20 or newer:
+# Vite needs it); Debian's own packages are the fallback when there is none.
+if ! command -v npm >/dev/null 2>&1; then
+	echo "deps: installing nodejs npm (no Node.js on this machine)"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
+fi
 exit 0
