@@ -38,18 +38,21 @@ static char *rd_fields_text(const json_t *fields)
 
 static const char *const rd_parts[] = { "added", "removed", "changed" };
 
-static int rd_objects(json_t *model, const json_t *d, json_t *csv)
-{
-	static const char *const cols[] = { "Change", "Type", "Name", "Host", "ID", "What changed",
-					    NULL };
-	const json_t *sec = json_object_get(d, "objects");
-	json_t *s, *rows;
-	int rc = 0;
+/* One part of the diff (objects or links) as a section: the table shows
+ * `shown` of each entry, the CSV its `type` member and one row a field
+ * that changed. */
+struct rd_part {
+	const char *key, *title, *kind, *type, *none;
+	const char *const *cols, *const *shown;
+};
 
-	s = rp_section(model, "Objects", NULL);
-	rows = s ? rp_table(s, cols) : NULL;
-	if (!rows)
-		return cal_error_set(CAL_ENOMEM, "out of memory");
+static int rd_part(json_t *model, const json_t *d, json_t *csv, const struct rd_part *part)
+{
+	const json_t *sec = json_object_get(d, part->key);
+	json_t *s, *rows;
+	int rc;
+
+	rc = rp_add_table(model, &s, &rows, part->title, NULL, part->cols);
 	for (int p = 0; p < 3 && rc == 0; p++) {
 		size_t i, j;
 		json_t *o, *f;
@@ -57,23 +60,25 @@ static int rd_objects(json_t *model, const json_t *d, json_t *csv)
 		json_array_foreach(json_object_get(sec, rd_parts[p]), i, o) {
 			char *what = rd_fields_text(json_object_get(o, "fields"));
 
-			rc = rp_row(rows, 6, json_string(rd_parts[p]), json_string(cal_json_str(o, "type")),
-				    json_string(cal_json_str(o, "name")),
-				    json_string(cal_json_str(o, "host")),
-				    json_string(cal_json_str(o, "id")), json_string(what ? what : ""));
+			rc = rp_row(rows, 6, json_string(rd_parts[p]),
+				    json_string(cal_json_str(o, part->shown[0])),
+				    json_string(cal_json_str(o, part->shown[1])),
+				    json_string(cal_json_str(o, part->shown[2])),
+				    json_string(cal_json_str(o, part->shown[3])),
+				    json_string(what ? what : ""));
 			free(what);
 			if (rc == 0 && p < 2)
-				rc = rp_row(csv, 8, json_string("object"), json_string(rd_parts[p]),
+				rc = rp_row(csv, 8, json_string(part->kind), json_string(rd_parts[p]),
 					    json_string(cal_json_str(o, "id")),
-					    json_string(cal_json_str(o, "type")),
+					    json_string(cal_json_str(o, part->type)),
 					    json_string(cal_json_str(o, "host")), json_string(""),
 					    json_null(), json_null());
 			json_array_foreach(json_object_get(o, "fields"), j, f) {
 				if (rc)
 					break;
-				rc = rp_row(csv, 8, json_string("object"), json_string("changed"),
+				rc = rp_row(csv, 8, json_string(part->kind), json_string("changed"),
 					    json_string(cal_json_str(o, "id")),
-					    json_string(cal_json_str(o, "type")),
+					    json_string(cal_json_str(o, part->type)),
 					    json_string(cal_json_str(o, "host")),
 					    json_string(cal_json_str(f, "field")),
 					    json_incref(json_object_get(f, "before")),
@@ -84,60 +89,25 @@ static int rd_objects(json_t *model, const json_t *d, json_t *csv)
 		}
 	}
 	if (rc == 0 && json_array_size(rows) == 0)
-		json_object_set_new(s, "note", json_string("No object differs."));
+		json_object_set_new(s, "note", json_string(part->none));
 	return rc;
 }
 
-static int rd_links(json_t *model, const json_t *d, json_t *csv)
-{
-	static const char *const cols[] = { "Change", "Link type", "From", "To", "State",
-					    "What changed", NULL };
-	const json_t *sec = json_object_get(d, "links");
-	json_t *s, *rows;
-	int rc = 0;
+static const struct rd_part rd_objects = {
+	.key = "objects", .title = "Objects", .kind = "object", .type = "type",
+	.none = "No object differs.",
+	.cols = (const char *const[]){ "Change", "Type", "Name", "Host", "ID", "What changed",
+				       NULL },
+	.shown = (const char *const[]){ "type", "name", "host", "id" },
+};
 
-	s = rp_section(model, "Links", NULL);
-	rows = s ? rp_table(s, cols) : NULL;
-	if (!rows)
-		return cal_error_set(CAL_ENOMEM, "out of memory");
-	for (int p = 0; p < 3 && rc == 0; p++) {
-		size_t i, j;
-		json_t *l, *f;
-
-		json_array_foreach(json_object_get(sec, rd_parts[p]), i, l) {
-			char *what = rd_fields_text(json_object_get(l, "fields"));
-
-			rc = rp_row(rows, 6, json_string(rd_parts[p]),
-				    json_string(cal_json_str(l, "link_type")),
-				    json_string(cal_json_str(l, "source_id")),
-				    json_string(cal_json_str(l, "target_id")),
-				    json_string(cal_json_str(l, "state")), json_string(what ? what : ""));
-			free(what);
-			if (rc == 0 && p < 2)
-				rc = rp_row(csv, 8, json_string("link"), json_string(rd_parts[p]),
-					    json_string(cal_json_str(l, "id")),
-					    json_string(cal_json_str(l, "link_type")),
-					    json_string(cal_json_str(l, "host")), json_string(""),
-					    json_null(), json_null());
-			json_array_foreach(json_object_get(l, "fields"), j, f) {
-				if (rc)
-					break;
-				rc = rp_row(csv, 8, json_string("link"), json_string("changed"),
-					    json_string(cal_json_str(l, "id")),
-					    json_string(cal_json_str(l, "link_type")),
-					    json_string(cal_json_str(l, "host")),
-					    json_string(cal_json_str(f, "field")),
-					    json_incref(json_object_get(f, "before")),
-					    json_incref(json_object_get(f, "after")));
-			}
-			if (rc)
-				break;
-		}
-	}
-	if (rc == 0 && json_array_size(rows) == 0)
-		json_object_set_new(s, "note", json_string("No link differs."));
-	return rc;
-}
+static const struct rd_part rd_links = {
+	.key = "links", .title = "Links", .kind = "link", .type = "link_type",
+	.none = "No link differs.",
+	.cols = (const char *const[]){ "Change", "Link type", "From", "To", "State",
+				       "What changed", NULL },
+	.shown = (const char *const[]){ "link_type", "source_id", "target_id", "state" },
+};
 
 /* The time a side of the diff was read at: 0 live, -1 a design. */
 static int64_t rd_side_time(const json_t *ref)
@@ -293,11 +263,12 @@ static int rd_cliques(cal_store *st, json_t *model, const char *env, const json_
 	    cal_store_design_get(st, &design, env, cal_json_str(ra, "name")))
 		cal_error_clear();
 
-	s = rp_section(model, "Cliques", "A clique is a focal point's path to the wire; its "
-		       "health is the worst status of its members.");
-	rows = s ? rp_table(s, cols) : NULL;
-	if (!rows)
-		return cal_error_set(CAL_ENOMEM, "out of memory");
+	rc = rp_add_table(model, &s, &rows, "Cliques", "A clique is a focal point's path to the "
+			  "wire; its health is the worst status of its members.", cols);
+	if (rc) {
+		json_decref(design);
+		return rc;
+	}
 	json_array_foreach(cl, i, c) {
 		json_t *h = json_object_get(c, "health");
 		char *nodes = cal_strdup_printf("+%zu / -%zu",
@@ -395,9 +366,9 @@ int rp_build_diff(cal_store *st, json_t **out, const char *env,
 				"such as counters and timestamps are not compared).")
 			     ? 0 : cal_error_set(CAL_ENOMEM, "out of memory");
 	if (rc == 0 && !json_is_true(json_object_get(d, "equal")))
-		rc = rd_objects(model, d, csv);
+		rc = rd_part(model, d, csv, &rd_objects);
 	if (rc == 0 && !json_is_true(json_object_get(d, "equal")))
-		rc = rd_links(model, d, csv);
+		rc = rd_part(model, d, csv, &rd_links);
 	if (rc == 0 && !json_is_true(json_object_get(d, "equal")))
 		rc = rd_cliques(st, model, env, d, csv);
 	if (rc == 0)

@@ -72,11 +72,14 @@ int rp_build_health(cal_store *st, json_t **out, const char *env,
 						NULL };
 	static const char *const csv_cols[] = { "focal_point", "focal_point_type", "name", "host",
 						"project", "health", "clique_type", NULL };
+	static const char *const obj_fields[] = { CAL_F_TYPE, CAL_F_NAME, CAL_F_HOST, CAL_F_STATUS,
+						  "status_text", CAL_F_ID, NULL };
+	static const char *const all_fields[] = { "name", "focal_point_type", "host", "health",
+						  "clique_type", "focal_point", NULL };
 	static const char *const healths[] = { "ok", "warning", "critical", "unknown", NULL };
 	struct cal_query q = { .env = env };
 	json_t *desc = NULL, *cliques = NULL, *objects = NULL, *model = NULL, *counts = json_object();
 	json_t *bad_objs = json_array(), *sec, *rows, *csv, *c;
-	char *title = NULL;
 	size_t i, ngraphs = 0, nbad = 0;
 	int rc;
 
@@ -100,11 +103,7 @@ int rp_build_health(cal_store *st, json_t **out, const char *env,
 	json_array_foreach(objects, i, c)
 		if (rh_bad(cal_json_str(c, CAL_F_STATUS)))
 			json_array_append(bad_objs, c);
-	title = req->at ? cal_strdup_printf("Health of %s at %s", env, req->at)
-			: cal_strdup_printf("Health of %s", env);
-	model = title ? rp_model_new(title, json_is_string(json_object_get(desc, "time"))
-						    ? cal_json_str(desc, "time") : "live inventory")
-		      : NULL;
+	model = rp_model_at("Health", env, req->at, desc);
 	if (!model) {
 		rc = cal_error_set(CAL_ENOMEM, "out of memory");
 		goto out;
@@ -116,10 +115,8 @@ int rp_build_health(cal_store *st, json_t **out, const char *env,
 	if (rc == 0)
 		rc = rp_card(model, "objects not ok", (json_int_t)json_array_size(bad_objs),
 			     json_array_size(bad_objs) ? "bad" : "ok");
-	sec = rc == 0 ? rp_section(model, "Cliques that are not healthy", NULL) : NULL;
-	rows = sec ? rp_table(sec, bad_cols) : NULL;
-	if (rc == 0 && !rows)
-		rc = cal_error_set(CAL_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = rp_add_table(model, &sec, &rows, "Cliques that are not healthy", NULL, bad_cols);
 	json_array_foreach(cliques, i, c) {
 		if (rc)
 			break;
@@ -145,45 +142,27 @@ int rp_build_health(cal_store *st, json_t **out, const char *env,
 	else if (rc == 0 && nbad > RH_MAX_GRAPHS)
 		json_object_set_new(sec, "note", json_string("Graphs are drawn for the first 12 "
 							   "cliques only."));
-	sec = rc == 0 ? rp_section(model, "Objects that are not ok", NULL) : NULL;
-	rows = sec ? rp_table(sec, obj_cols) : NULL;
-	if (rc == 0 && !rows)
-		rc = cal_error_set(CAL_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = rp_add_table(model, &sec, &rows, "Objects that are not ok", NULL, obj_cols);
 	json_array_foreach(bad_objs, i, c) {
 		if (rc)
 			break;
-		rc = rp_row(rows, 6, json_string(cal_json_str(c, CAL_F_TYPE)),
-			    json_string(cal_json_str(c, CAL_F_NAME)),
-			    json_string(cal_json_str(c, CAL_F_HOST)),
-			    json_string(cal_json_str(c, CAL_F_STATUS)),
-			    json_string(cal_json_str(c, "status_text")),
-			    json_string(cal_json_str(c, CAL_F_ID)));
+		rc = rp_row_fields(rows, c, obj_fields);
 	}
 	if (rc == 0 && json_array_size(bad_objs) == 0)
 		json_object_set_new(sec, "note", json_string("No object reports a warning or "
 							   "critical status."));
-	sec = rc == 0 ? rp_section(model, "Every clique", NULL) : NULL;
-	rows = sec ? rp_table(sec, all_cols) : NULL;
-	csv = rows ? rp_csv_table(model, csv_cols) : NULL;
+	if (rc == 0)
+		rc = rp_add_table(model, &sec, &rows, "Every clique", NULL, all_cols);
+	csv = rc == 0 ? rp_csv_table(model, csv_cols) : NULL;
 	if (rc == 0 && !csv)
 		rc = cal_error_set(CAL_ENOMEM, "out of memory");
 	json_array_foreach(cliques, i, c) {
 		if (rc)
 			break;
-		rc = rp_row(rows, 6, json_string(cal_json_str(c, "name")),
-			    json_string(cal_json_str(c, "focal_point_type")),
-			    json_string(cal_json_str(c, "host")),
-			    json_string(cal_json_str(c, "health")),
-			    json_string(cal_json_str(c, "clique_type")),
-			    json_string(cal_json_str(c, "focal_point")));
+		rc = rp_row_fields(rows, c, all_fields);
 		if (rc == 0)
-			rc = rp_row(csv, 7, json_string(cal_json_str(c, "focal_point")),
-				    json_string(cal_json_str(c, "focal_point_type")),
-				    json_string(cal_json_str(c, "name")),
-				    json_string(cal_json_str(c, "host")),
-				    json_string(cal_json_str(c, "project")),
-				    json_string(cal_json_str(c, "health")),
-				    json_string(cal_json_str(c, "clique_type")));
+			rc = rp_row_fields(csv, c, csv_cols);
 	}
 	if (rc == 0 && json_object_set_new(model, "data",
 					   json_pack("{s:O, s:O, s:O, s:O}", "at", desc, "counts",
@@ -201,6 +180,5 @@ out:
 	json_decref(model);
 	json_decref(counts);
 	json_decref(bad_objs);
-	free(title);
 	return rc;
 }

@@ -25,10 +25,9 @@ static int ri_groups(json_t *model, const char *title, const json_t *groups,
 	const char *g;
 	int rc = 0;
 
-	sec = rp_section(model, title, NULL);
-	rows = sec ? rp_table(sec, cols) : NULL;
-	if (!rows)
-		return cal_error_set(CAL_ENOMEM, "out of memory");
+	rc = rp_add_table(model, &sec, &rows, title, NULL, cols);
+	if (rc)
+		return rc;
 	json_object_foreach((json_t *)groups, g, v) {
 		struct rp_buf b = { 0 };
 		size_t i;
@@ -97,9 +96,7 @@ int rp_build_impact(cal_store *st, json_t **out, const char *env,
 				  *cal_json_str(obj, CAL_F_HOST) ? " on " : "",
 				  cal_json_str(obj, CAL_F_HOST),
 				  req->what_if_down ? " going down" : "");
-	model = title ? rp_model_new(title, json_is_string(json_object_get(desc, "time"))
-						    ? cal_json_str(desc, "time") : "live inventory")
-		      : NULL;
+	model = title ? rp_model_new(title, rp_at_subtitle(desc)) : NULL;
 	csv = model ? rp_csv_table(model, csv_cols) : NULL;
 	if (!csv) {
 		rc = cal_error_set(CAL_ENOMEM, "out of memory");
@@ -118,13 +115,10 @@ int rp_build_impact(cal_store *st, json_t **out, const char *env,
 		rc = rp_card(model, groups[g].card,
 			     (json_int_t)json_object_size(json_object_get(imp, groups[g].key)),
 			     "info");
-	sec = rc == 0 ? rp_section(model, "Affected focal points",
-				   "Instances, services, networks and switch ports whose clique "
-				   "(path to the wire) holds the object.")
-		      : NULL;
-	rows = sec ? rp_table(sec, cols) : NULL;
-	if (rc == 0 && !rows)
-		rc = cal_error_set(CAL_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = rp_add_table(model, &sec, &rows, "Affected focal points",
+				  "Instances, services, networks and switch ports whose clique "
+				  "(path to the wire) holds the object.", cols);
 	json_array_foreach(json_object_get(imp, "affected"), i, e) {
 		json_t *loses = json_object_get(e, "loses_path");
 

@@ -52,6 +52,13 @@ char *rp_take(struct rp_buf *b);
 /* ------------------------------------------------------------------ */
 
 json_t *rp_model_new(const char *title, const char *subtitle);
+/* The model of a report read live or at a reference time: titled
+ * "<what> of <env>" (" at <at>" when `at` is set), subtitled with the time
+ * of `desc` (cal_ref_time()'s description) or "live inventory".  NULL when
+ * out of memory. */
+json_t *rp_model_at(const char *what, const char *env, const char *at, const json_t *desc);
+/* The subtitle of a report read at `desc`: its time, or "live inventory". */
+const char *rp_at_subtitle(const json_t *desc);
 int rp_card(json_t *model, const char *label, json_int_t value, const char *tone);
 /* Adds a section and returns it (borrowed), NULL when out of memory. */
 json_t *rp_section(json_t *model, const char *title, const char *text);
@@ -60,6 +67,13 @@ json_t *rp_section(json_t *model, const char *title, const char *text);
 json_t *rp_table(json_t *sec, const char *const *columns);
 /* Appends a row of n values (taken). */
 int rp_row(json_t *rows, int n, ...);
+/* Adds a section with a table of these columns: `*sec` the section and
+ * `*rows` its rows (both borrowed).  0, or CAL_ENOMEM with the error set. */
+int rp_add_table(json_t *model, json_t **sec, json_t **rows, const char *title, const char *text,
+		 const char *const *columns);
+/* Appends a row of the string members `fields` (NULL-terminated) of `doc`,
+ * "" for one that is missing. */
+int rp_row_fields(json_t *rows, const json_t *doc, const char *const *fields);
 /* Adds a graph (DOT text, copied) to a section. */
 int rp_graph(json_t *sec, const char *caption, const char *dot);
 /* The model's CSV table; returns its rows (borrowed). */

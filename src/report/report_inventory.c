@@ -20,10 +20,10 @@ int rp_build_inventory(cal_store *st, json_t **out, const char *env,
 	static const char *const obj_cols[] = { "Type", "Name", "Host", "Status", "ID", NULL };
 	static const char *const csv_cols[] = { "id", "type", "name", "host", "parent_id",
 						"status", "name_path", NULL };
+	static const char *const obj_fields[] = { "type", "name", "host", "status", "id", NULL };
 	struct cal_query q = { .env = env };
 	json_t *desc = NULL, *objects = NULL, *links = NULL, *model = NULL, *types = json_object();
 	json_t *hosts = json_object(), *brief = json_array(), *sec, *rows, *csv, *o;
-	char *title = NULL;
 	const char *k;
 	size_t i;
 	int rc;
@@ -61,11 +61,7 @@ int rp_build_inventory(cal_store *st, json_t **out, const char *env,
 						       "status", cal_json_str(o, CAL_F_STATUS),
 						       "name_path", cal_json_str(o, CAL_F_NAME_PATH)));
 	}
-	title = req->at ? cal_strdup_printf("Inventory of %s at %s", env, req->at)
-			: cal_strdup_printf("Inventory of %s", env);
-	model = title ? rp_model_new(title, json_is_string(json_object_get(desc, "time"))
-						    ? cal_json_str(desc, "time") : "live inventory")
-		      : NULL;
+	model = rp_model_at("Inventory", env, req->at, desc);
 	if (!model) {
 		rc = cal_error_set(CAL_ENOMEM, "out of memory");
 		goto out;
@@ -79,19 +75,15 @@ int rp_build_inventory(cal_store *st, json_t **out, const char *env,
 		rc = rp_card(model, "instances", cal_json_int(types, "instance", 0), "info");
 	if (rc == 0)
 		rc = rp_card(model, "networks", cal_json_int(types, "network", 0), "info");
-	sec = rc == 0 ? rp_section(model, "Objects by type", NULL) : NULL;
-	rows = sec ? rp_table(sec, type_cols) : NULL;
-	if (rc == 0 && !rows)
-		rc = cal_error_set(CAL_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = rp_add_table(model, &sec, &rows, "Objects by type", NULL, type_cols);
 	json_object_foreach(types, k, o) {
 		if (rc)
 			break;
 		rc = rp_row(rows, 2, json_string(k), json_incref(o));
 	}
-	sec = rc == 0 ? rp_section(model, "Hosts", NULL) : NULL;
-	rows = sec ? rp_table(sec, host_cols) : NULL;
-	if (rc == 0 && !rows)
-		rc = cal_error_set(CAL_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = rp_add_table(model, &sec, &rows, "Hosts", NULL, host_cols);
 	json_object_foreach(hosts, k, o) {
 		if (rc)
 			break;
@@ -102,28 +94,18 @@ int rp_build_inventory(cal_store *st, json_t **out, const char *env,
 			    json_integer(cal_json_int(o, "vconnector", 0)),
 			    json_integer(cal_json_int(o, "otep", 0)));
 	}
-	sec = rc == 0 ? rp_section(model, "Objects", NULL) : NULL;
-	rows = sec ? rp_table(sec, obj_cols) : NULL;
-	csv = rows ? rp_csv_table(model, csv_cols) : NULL;
+	if (rc == 0)
+		rc = rp_add_table(model, &sec, &rows, "Objects", NULL, obj_cols);
+	csv = rc == 0 ? rp_csv_table(model, csv_cols) : NULL;
 	if (rc == 0 && !csv)
 		rc = cal_error_set(CAL_ENOMEM, "out of memory");
 	json_array_foreach(brief, i, o) {
 		if (rc)
 			break;
 		if (i < RI_MAX_ROWS)
-			rc = rp_row(rows, 5, json_string(cal_json_str(o, "type")),
-				    json_string(cal_json_str(o, "name")),
-				    json_string(cal_json_str(o, "host")),
-				    json_string(cal_json_str(o, "status")),
-				    json_string(cal_json_str(o, "id")));
+			rc = rp_row_fields(rows, o, obj_fields);
 		if (rc == 0)
-			rc = rp_row(csv, 7, json_string(cal_json_str(o, "id")),
-				    json_string(cal_json_str(o, "type")),
-				    json_string(cal_json_str(o, "name")),
-				    json_string(cal_json_str(o, "host")),
-				    json_string(cal_json_str(o, "parent_id")),
-				    json_string(cal_json_str(o, "status")),
-				    json_string(cal_json_str(o, "name_path")));
+			rc = rp_row_fields(csv, o, csv_cols);
 	}
 	if (rc == 0 && json_array_size(brief) > RI_MAX_ROWS)
 		json_object_set_new(sec, "note", json_string("The first 5000 objects are listed; "
@@ -146,6 +128,5 @@ out:
 	json_decref(types);
 	json_decref(hosts);
 	json_decref(brief);
-	free(title);
 	return rc;
 }

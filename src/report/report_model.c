@@ -17,6 +17,22 @@ json_t *rp_model_new(const char *title, const char *subtitle)
 			 "rows", "data");
 }
 
+const char *rp_at_subtitle(const json_t *desc)
+{
+	return json_is_string(json_object_get(desc, "time")) ? cal_json_str(desc, "time")
+							     : "live inventory";
+}
+
+json_t *rp_model_at(const char *what, const char *env, const char *at, const json_t *desc)
+{
+	char *title = at ? cal_strdup_printf("%s of %s at %s", what, env, at)
+			 : cal_strdup_printf("%s of %s", what, env);
+	json_t *model = title ? rp_model_new(title, rp_at_subtitle(desc)) : NULL;
+
+	free(title);
+	return model;
+}
+
 int rp_card(json_t *model, const char *label, json_int_t value, const char *tone)
 {
 	if (json_array_append_new(json_object_get(model, "cards"),
@@ -70,6 +86,33 @@ int rp_row(json_t *rows, int n, ...)
 	}
 	va_end(ap);
 	if (rc || !rows || json_array_append_new(rows, row))
+		return cal_error_set(CAL_ENOMEM, "out of memory");
+	return 0;
+}
+
+int rp_add_table(json_t *model, json_t **sec, json_t **rows, const char *title, const char *text,
+		 const char *const *columns)
+{
+	*sec = rp_section(model, title, text);
+	*rows = *sec ? rp_table(*sec, columns) : NULL;
+	if (!*rows)
+		return cal_error_set(CAL_ENOMEM, "out of memory");
+	return 0;
+}
+
+int rp_row_fields(json_t *rows, const json_t *doc, const char *const *fields)
+{
+	json_t *row = json_array();
+	int rc = row && rows ? 0 : CAL_ENOMEM;
+
+	for (int i = 0; rc == 0 && fields[i]; i++)
+		if (json_array_append_new(row, json_string(cal_json_str(doc, fields[i]))))
+			rc = CAL_ENOMEM;
+	if (rc) {
+		json_decref(row);
+		return cal_error_set(CAL_ENOMEM, "out of memory");
+	}
+	if (json_array_append_new(rows, row))
 		return cal_error_set(CAL_ENOMEM, "out of memory");
 	return 0;
 }
