@@ -234,6 +234,46 @@ int cal_json_canonical_hash(char out[CAL_HASH_HEXSZ], const json_t *doc);
 bool cal_glob_match(const char *pattern, const char *text);
 
 /* ------------------------------------------------------------------ */
+/* Optional libraries, loaded on first use (dl.c)                      */
+/* ------------------------------------------------------------------ */
+
+/* A shared library that only some commands call (libpq for PostgreSQL
+ * stores, libcurl for OpenStack, ...) is not linked into the programs: its
+ * user describes it in one static struct cal_dl_lib and calls
+ * cal_dl_load() before its first call.  The first call opens it with
+ * dlopen(RTLD_LAZY | RTLD_LOCAL), resolves every symbol of `syms` into its
+ * slot (a function pointer declared with the library's own prototype),
+ * then runs `init`; the handle is never closed.  The outcome is kept: a
+ * library that failed fails the same way on every later call. */
+struct cal_dl_sym {
+	const char *name; /* "PQconnectdb" */
+	void *slot;       /* where its address goes: &api.connectdb */
+};
+
+struct cal_dl_lib {
+	const char *soname;            /* "libpq.so.5" */
+	const char *name;              /* in messages: "libpq" */
+	const char *package;           /* the Debian package shipping it: "libpq5" */
+	const char *purpose;           /* "to use a PostgreSQL store" */
+	const struct cal_dl_sym *syms; /* ends with a NULL name */
+	/* Runs once, after every symbol is resolved; NULL for none.  Returns
+	 * 0 or a negative CAL_E* with the error set.  It must not load
+	 * another library (the loader's lock is held). */
+	int (*init)(void);
+	/* The loader's own state: leave zero. */
+	int dl_state;
+	int dl_code;
+	char dl_err[384];
+};
+
+/* 0 once `lib` is loaded.  Else (every time) CAL_EIO, or what `init`
+ * returned, with a message such as "cannot load libpq (libpq.so.5):
+ * libpq.so.5: cannot open shared object file: No such file or directory;
+ * install Debian's libpq5 to use a PostgreSQL store".  Thread-safe; after
+ * the first call, one atomic load. */
+int cal_dl_load(struct cal_dl_lib *lib);
+
+/* ------------------------------------------------------------------ */
 /* Small string helpers                                                */
 /* ------------------------------------------------------------------ */
 
