@@ -10,6 +10,9 @@
  * masked.  Server notices (e.g. "relation already exists, skipping") go to
  * the debug log of the "store" token, never to stderr.
  * Single-threaded per connection, like libpq's PGconn.
+ * libpq (and the OpenSSL, Kerberos and LDAP it brings) is not linked: it
+ * is loaded when the first postgresql:// URI is opened (cal_dl_load);
+ * every other function here runs on a connection, so after that load.
  */
 #include "store/db_driver.h"
 
@@ -20,6 +23,58 @@
 #include <string.h>
 
 #define PG_MAX_PARAMS 65535
+
+/* libpq's functions, with its own prototypes (libpq-fe.h). */
+struct pq_api {
+	__typeof__(PQclear) *clear;
+	__typeof__(PQcmdTuples) *cmd_tuples;
+	__typeof__(PQconnectdb) *connectdb;
+	__typeof__(PQerrorMessage) *error_message;
+	__typeof__(PQexec) *exec;
+	__typeof__(PQexecPrepared) *exec_prepared;
+	__typeof__(PQfinish) *finish;
+	__typeof__(PQgetisnull) *getisnull;
+	__typeof__(PQgetvalue) *getvalue;
+	__typeof__(PQnfields) *nfields;
+	__typeof__(PQntuples) *ntuples;
+	__typeof__(PQprepare) *prepare;
+	__typeof__(PQresultErrorField) *result_error_field;
+	__typeof__(PQresultErrorMessage) *result_error_message;
+	__typeof__(PQresultStatus) *result_status;
+	__typeof__(PQsetNoticeProcessor) *set_notice_processor;
+	__typeof__(PQstatus) *status;
+};
+
+static struct pq_api pq;
+
+static const struct cal_dl_sym pq_syms[] = {
+	{ "PQclear", &pq.clear },
+	{ "PQcmdTuples", &pq.cmd_tuples },
+	{ "PQconnectdb", &pq.connectdb },
+	{ "PQerrorMessage", &pq.error_message },
+	{ "PQexec", &pq.exec },
+	{ "PQexecPrepared", &pq.exec_prepared },
+	{ "PQfinish", &pq.finish },
+	{ "PQgetisnull", &pq.getisnull },
+	{ "PQgetvalue", &pq.getvalue },
+	{ "PQnfields", &pq.nfields },
+	{ "PQntuples", &pq.ntuples },
+	{ "PQprepare", &pq.prepare },
+	{ "PQresultErrorField", &pq.result_error_field },
+	{ "PQresultErrorMessage", &pq.result_error_message },
+	{ "PQresultStatus", &pq.result_status },
+	{ "PQsetNoticeProcessor", &pq.set_notice_processor },
+	{ "PQstatus", &pq.status },
+	{ NULL, NULL },
+};
+
+static struct cal_dl_lib pq_lib = {
+	.soname = "libpq.so.5",
+	.name = "libpq",
+	.package = "libpq5",
+	.purpose = "to use a PostgreSQL store",
+	.syms = pq_syms,
+};
 
 struct pg_db {
 	struct db base;
@@ -59,7 +114,7 @@ static void pg_one_line(char *dst, size_t n, const char *msg)
 
 static int pg_code_of(const PGresult *res)
 {
-	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *state = res ? pq.result_error_field(res, PG_DIAG_SQLSTATE) : NULL;
 
 	if (!state)
 		return CAL_EIO;
@@ -82,9 +137,9 @@ static int pg_error(db *d, const PGresult *res)
 	char msg[512];
 
 	pg_one_line(msg, sizeof(msg),
-		    res ? PQresultErrorMessage(res) : PQerrorMessage(pg_conn(d)));
+		    res ? pq.result_error_message(res) : pq.error_message(pg_conn(d)));
 	if (!msg[0])
-		pg_one_line(msg, sizeof(msg), PQerrorMessage(pg_conn(d)));
+		pg_one_line(msg, sizeof(msg), pq.error_message(pg_conn(d)));
 	return cal_error_set(pg_code_of(res), "database '%s': %s", d->name, msg);
 }
 
@@ -141,19 +196,19 @@ static void pg_close(db *d)
 
 	q->closing = true;
 	db_free_base(d);
-	PQfinish(q->c);
+	pq.finish(q->c);
 	free(q);
 }
 
 static int pg_exec(db *d, const char *sql)
 {
-	PGresult *res = PQexec(pg_conn(d), sql);
-	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	PGresult *res = pq.exec(pg_conn(d), sql);
+	ExecStatusType st = res ? pq.result_status(res) : PGRES_FATAL_ERROR;
 	int rc = 0;
 
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
 		rc = pg_error(d, res);
-	PQclear(res);
+	pq.clear(res);
 	return rc;
 }
 
@@ -217,8 +272,8 @@ static int pg_prepare(db *d, db_stmt **out, const char *sql)
 	}
 	snprintf(s->name, sizeof(s->name), "cal_%u", q->next_id++);
 	s->nparams = n;
-	res = PQprepare(q->c, s->name, text, 0, NULL);
-	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+	res = pq.prepare(q->c, s->name, text, 0, NULL);
+	if (!res || pq.result_status(res) != PGRES_COMMAND_OK) {
 		pg_error(d, res);
 		rc = cal_error_prefix(CAL_EIO, "cannot prepare '%.60s'", sql);
 		free(s->vals);
@@ -228,7 +283,7 @@ static int pg_prepare(db *d, db_stmt **out, const char *sql)
 		s->base.d = d;
 		*out = &s->base;
 	}
-	PQclear(res);
+	pq.clear(res);
 	free(text);
 	return rc;
 }
@@ -247,7 +302,7 @@ static void pg_reset(db_stmt *st)
 {
 	struct pg_stmt *s = (struct pg_stmt *)st;
 
-	PQclear(s->res);
+	pq.clear(s->res);
 	s->res = NULL;
 	s->ran = false;
 	s->row = -1;
@@ -265,9 +320,9 @@ static void pg_finalize(db_stmt *st)
 	pg_reset(st);
 	/* The connection may be going away; a failure here changes nothing. */
 	snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
-	if (!((struct pg_db *)st->d)->closing && PQstatus(pg_conn(st->d)) == CONNECTION_OK) {
-		res = PQexec(pg_conn(st->d), sql);
-		PQclear(res);
+	if (!((struct pg_db *)st->d)->closing && pq.status(pg_conn(st->d)) == CONNECTION_OK) {
+		res = pq.exec(pg_conn(st->d), sql);
+		pq.clear(res);
 	}
 	free(s->vals);
 	free(s->owned);
@@ -325,16 +380,16 @@ static int pg_step(db_stmt *st)
 		ExecStatusType status;
 
 		s->ran = true;
-		s->res = PQexecPrepared(pg_conn(st->d), s->name, s->nparams, s->vals, NULL, NULL,
+		s->res = pq.exec_prepared(pg_conn(st->d), s->name, s->nparams, s->vals, NULL, NULL,
 					0);
-		status = s->res ? PQresultStatus(s->res) : PGRES_FATAL_ERROR;
+		status = s->res ? pq.result_status(s->res) : PGRES_FATAL_ERROR;
 		if (status == PGRES_TUPLES_OK) {
-			s->nrows = PQntuples(s->res);
+			s->nrows = pq.ntuples(s->res);
 		} else if (status != PGRES_COMMAND_OK) {
 			return pg_error(st->d, s->res);
 		}
 		s->row = -1;
-		s->changes = strtoll(PQcmdTuples(s->res), NULL, 10);
+		s->changes = strtoll(pq.cmd_tuples(s->res), NULL, 10);
 	}
 	if (s->row + 1 < s->nrows) {
 		s->row++;
@@ -347,10 +402,10 @@ static const char *pg_col_text(db_stmt *st, int i)
 {
 	struct pg_stmt *s = (struct pg_stmt *)st;
 
-	if (!s->res || s->row < 0 || s->row >= s->nrows || i >= PQnfields(s->res) ||
-	    PQgetisnull(s->res, s->row, i))
+	if (!s->res || s->row < 0 || s->row >= s->nrows || i >= pq.nfields(s->res) ||
+	    pq.getisnull(s->res, s->row, i))
 		return NULL;
-	return PQgetvalue(s->res, s->row, i);
+	return pq.getvalue(s->res, s->row, i);
 }
 
 static int64_t pg_col_int64(db_stmt *st, int i)
@@ -397,6 +452,9 @@ int db_open_pg(db **out, const char *uri)
 	int rc;
 
 	*out = NULL;
+	rc = cal_dl_load(&pq_lib);
+	if (rc)
+		return rc;
 	shown = pg_redact(uri);
 	q = calloc(1, sizeof(*q));
 	if (!shown || !q) {
@@ -404,9 +462,9 @@ int db_open_pg(db **out, const char *uri)
 		free(q);
 		return cal_error_set(CAL_ENOMEM, "out of memory");
 	}
-	q->c = PQconnectdb(uri);
-	if (!q->c || PQstatus(q->c) != CONNECTION_OK) {
-		pg_one_line(msg, sizeof(msg), q->c ? PQerrorMessage(q->c) : "out of memory");
+	q->c = pq.connectdb(uri);
+	if (!q->c || pq.status(q->c) != CONNECTION_OK) {
+		pg_one_line(msg, sizeof(msg), q->c ? pq.error_message(q->c) : "out of memory");
 		rc = cal_error_set(CAL_EIO, "cannot connect to PostgreSQL at '%s': %s", shown,
 				   msg);
 		goto fail;
@@ -415,7 +473,7 @@ int db_open_pg(db **out, const char *uri)
 	if (rc)
 		goto fail;
 	q->base.max_params = PG_MAX_PARAMS;
-	PQsetNoticeProcessor(q->c, pg_notice, &q->base);
+	pq.set_notice_processor(q->c, pg_notice, &q->base);
 	rc = pg_exec(&q->base, "SET client_min_messages = warning");
 	if (rc)
 		goto fail;
@@ -425,7 +483,7 @@ int db_open_pg(db **out, const char *uri)
 fail:
 	q->closing = true;
 	db_free_base(&q->base);
-	PQfinish(q->c);
+	pq.finish(q->c);
 	free(q);
 	free(shown);
 	return rc;
