@@ -145,6 +145,9 @@ void os_http_free(struct os_http *h);
  * Each request's outcome is in its fields; returns CAL_ENOMEM only. */
 int os_http_run(struct os_http *h, struct os_req *reqs, size_t n);
 void os_req_reset(struct os_req *r);
+/* `s` URL-encoded (every byte but letters, digits and -._~), for a query;
+ * malloc'ed, NULL when out of memory or libcurl cannot be loaded. */
+char *os_http_escape(const char *s);
 /* Requests made and bytes received since os_http_new. */
 uint64_t os_http_requests(const struct os_http *h);
 uint64_t os_http_bytes(const struct os_http *h);

@@ -14,7 +14,6 @@
  */
 #include "openstack.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,21 +243,21 @@ static char *oc_page_url(struct os_client *c, const struct os_list *l, struct oc
 	if (!l->paginate)
 		return cal_strdup_printf("%s%s", s->base, path);
 	if (s->marker) {
-		esc = curl_easy_escape(NULL, s->marker, 0);
+		esc = os_http_escape(s->marker);
 		if (!esc)
 			return NULL;
 	}
 	url = cal_strdup_printf("%s%s%slimit=%d%s%s", s->base, path, strchr(path, '?') ? "&" : "?",
 				c->opts.page_size, esc ? "&marker=" : "", esc ? esc : "");
-	curl_free(esc);
+	free(esc);
 	/* Only what we keep crosses the wire (ports carry large binding
 	 * profiles and extension fields we never read). */
 	for (const char *const *f = l->fields ? os_kind_fields(l->kind) : NULL; url && f && *f;
 	     f++) {
-		char *fe = curl_easy_escape(NULL, *f, 0);
+		char *fe = os_http_escape(*f);
 		char *u2 = fe ? cal_strdup_printf("%s&fields=%s", url, fe) : NULL;
 
-		curl_free(fe);
+		free(fe);
 		free(url);
 		url = u2;
 	}
