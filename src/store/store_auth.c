@@ -81,10 +81,11 @@ int cal_store_user_put(cal_store *st, const char *name, const char *password_has
 	return rc;
 }
 
-/* {"name", "roles", "created", "updated"} and, with `with_hash`,
- * "password_hash". */
-static int au_user_row(cal_store *st, json_t **out, db_stmt *s, bool with_hash)
+/* {"name", "roles", "created", "updated"} and, when `arg` points to a
+ * true bool, "password_hash". */
+static int au_user_row(cal_store *st, json_t **out, db_stmt *s, void *arg)
 {
+	bool with_hash = *(const bool *)arg;
 	json_t *roles = NULL;
 	int rc = st_json_load(st, &roles, db_col_text(s, 2), "user roles");
 
@@ -101,52 +102,24 @@ static int au_user_row(cal_store *st, json_t **out, db_stmt *s, bool with_hash)
 	return *out ? 0 : cal_error_set(CAL_ENOMEM, "out of memory");
 }
 
+#define AU_USER_COLUMNS "name, password_hash, roles, created, updated"
+
 int cal_store_user_get(cal_store *st, json_t **out, const char *name, bool with_hash)
 {
-	db_stmt *s;
-	int rc;
+	int rc = st_query_row(st, out, au_user_row, &with_hash, "SELECT " AU_USER_COLUMNS
+			      " FROM users WHERE name = ?", "t", name ? name : "");
 
-	*out = NULL;
-	rc = db_prepare(st->db, &s, "SELECT name, password_hash, roles, created, updated "
-				    "FROM users WHERE name = ?");
-	if (rc)
-		return rc;
-	rc = st_bind_fmt(s, "t", name ? name : "");
-	if (rc == 0)
-		rc = db_step(s);
-	if (rc == DB_ROW)
-		rc = au_user_row(st, out, s, with_hash);
-	else if (rc == DB_DONE)
+	if (rc == CAL_ENOTFOUND)
 		rc = cal_error_set(CAL_ENOTFOUND, "user '%s' not found", name ? name : "");
-	db_reset(s);
 	return rc;
 }
 
 int cal_store_user_list(cal_store *st, json_t **out)
 {
-	json_t *arr = json_array();
-	db_stmt *s;
-	int rc;
+	bool with_hash = false;
 
-	*out = NULL;
-	if (!arr)
-		return cal_error_set(CAL_ENOMEM, "out of memory");
-	rc = db_prepare(st->db, &s, "SELECT name, password_hash, roles, created, updated "
-				    "FROM users ORDER BY name");
-	while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
-		json_t *u = NULL;
-
-		rc = au_user_row(st, &u, s, false);
-		if (rc == 0 && json_array_append_new(arr, u))
-			rc = cal_error_set(CAL_ENOMEM, "out of memory");
-	}
-	db_reset(s);
-	if (rc < 0) {
-		json_decref(arr);
-		return rc;
-	}
-	*out = arr;
-	return 0;
+	return st_query_rows(st, out, au_user_row, &with_hash, "SELECT " AU_USER_COLUMNS
+			     " FROM users ORDER BY name", "");
 }
 
 int cal_store_user_count(cal_store *st, int64_t *out)
@@ -188,37 +161,31 @@ int cal_store_token_put(cal_store *st, const char *token_hash, const char *user,
 	return rc;
 }
 
-int cal_store_token_get(cal_store *st, json_t **out, const char *token_hash)
+static int au_token_row(cal_store *st, json_t **out, db_stmt *s, void *arg)
 {
 	json_t *roles = NULL;
-	db_stmt *s;
-	int rc;
+	int rc = st_json_load(st, &roles, db_col_text(s, 5), "user roles");
 
-	*out = NULL;
-	rc = db_prepare(st->db, &s,
-			"SELECT t.username, t.method, t.issued, t.expires, t.revoked, u.roles "
-			"FROM tokens t JOIN users u ON u.name = t.username WHERE t.hash = ?");
+	(void)arg;
 	if (rc)
 		return rc;
-	rc = st_bind_fmt(s, "t", token_hash ? token_hash : "");
-	if (rc == 0)
-		rc = db_step(s);
-	if (rc == DB_ROW) {
-		rc = st_json_load(st, &roles, db_col_text(s, 5), "user roles");
-		if (rc == 0) {
-			*out = json_pack("{s:s, s:s, s:I, s:I, s:I, s:o}", "user", db_col_text(s, 0),
-					 "method", db_col_text(s, 1), "issued",
-					 (json_int_t)db_col_int64(s, 2), "expires",
-					 (json_int_t)db_col_int64(s, 3), "revoked",
-					 (json_int_t)(db_col_is_null(s, 4) ? 0 : db_col_int64(s, 4)),
-					 "roles", roles);
-			if (!*out)
-				rc = cal_error_set(CAL_ENOMEM, "out of memory");
-		}
-	} else if (rc == DB_DONE) {
+	*out = json_pack("{s:s, s:s, s:I, s:I, s:I, s:o}", "user", db_col_text(s, 0), "method",
+			 db_col_text(s, 1), "issued", (json_int_t)db_col_int64(s, 2), "expires",
+			 (json_int_t)db_col_int64(s, 3), "revoked",
+			 (json_int_t)(db_col_is_null(s, 4) ? 0 : db_col_int64(s, 4)), "roles",
+			 roles);
+	return *out ? 0 : cal_error_set(CAL_ENOMEM, "out of memory");
+}
+
+int cal_store_token_get(cal_store *st, json_t **out, const char *token_hash)
+{
+	int rc = st_query_row(st, out, au_token_row, NULL,
+			      "SELECT t.username, t.method, t.issued, t.expires, t.revoked, "
+			      "u.roles FROM tokens t JOIN users u ON u.name = t.username "
+			      "WHERE t.hash = ?", "t", token_hash ? token_hash : "");
+
+	if (rc == CAL_ENOTFOUND)
 		rc = cal_error_set(CAL_ENOTFOUND, "unknown token");
-	}
-	db_reset(s);
 	return rc;
 }
 

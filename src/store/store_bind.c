@@ -1,7 +1,9 @@
 /* store_bind.c - small helpers that bind a statement's parameters from a
- * format string and run it, for the server's tables (users, tokens,
- * messages, schedules, connection tests, external attributes), whose
- * queries are short and many.
+ * format string and run it, and that read a query's rows as a JSON array
+ * (or its one row as a document) through a row function: for the tables
+ * of records (snapshots, designs, reports, scans, schedules, users,
+ * tokens, messages, connection tests, external attributes), whose queries
+ * are short and many.
  *
  * Format letters, one per parameter in order:
  *   t  const char *  text (NULL binds NULL)
@@ -12,6 +14,7 @@
 #include "store/store_int.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 
 static int sb_bindv(db_stmt *s, const char *fmt, va_list ap)
 {
@@ -52,6 +55,34 @@ int st_bind_fmt(db_stmt *s, const char *fmt, ...)
 	return rc;
 }
 
+static int sb_preparev(cal_store *st, db_stmt **out, const char *sql, const char *fmt,
+		       va_list ap)
+{
+	int rc;
+
+	*out = NULL;
+	rc = db_prepare(st->db, out, sql);
+	if (rc)
+		return rc;
+	rc = sb_bindv(*out, fmt, ap);
+	if (rc) {
+		db_reset(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+int st_prepare(cal_store *st, db_stmt **out, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = sb_preparev(st, out, sql, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
 int st_exec(cal_store *st, int64_t *changes, const char *sql, const char *fmt, ...)
 {
 	db_stmt *s;
@@ -60,15 +91,14 @@ int st_exec(cal_store *st, int64_t *changes, const char *sql, const char *fmt, .
 
 	if (changes)
 		*changes = 0;
-	rc = db_prepare(st->db, &s, sql);
+	va_start(ap, fmt);
+	rc = sb_preparev(st, &s, sql, fmt, ap);
+	va_end(ap);
 	if (rc)
 		return rc;
-	va_start(ap, fmt);
-	rc = sb_bindv(s, fmt, ap);
-	va_end(ap);
 	/* Statements with RETURNING produce rows: run them to the end. */
-	while (rc == 0 && (rc = db_step(s)) == DB_ROW)
-		rc = 0;
+	while ((rc = db_step(s)) == DB_ROW)
+		;
 	if (rc == 0 && changes)
 		*changes = db_changes(s);
 	db_reset(s);
@@ -82,14 +112,12 @@ int st_insert_returning(cal_store *st, int64_t *out_id, const char *sql, const c
 	int rc;
 
 	*out_id = 0;
-	rc = db_prepare(st->db, &s, sql);
+	va_start(ap, fmt);
+	rc = sb_preparev(st, &s, sql, fmt, ap);
+	va_end(ap);
 	if (rc)
 		return rc;
-	va_start(ap, fmt);
-	rc = sb_bindv(s, fmt, ap);
-	va_end(ap);
-	if (rc == 0)
-		rc = db_step(s);
+	rc = db_step(s);
 	if (rc == DB_ROW) {
 		*out_id = db_col_int64(s, 0);
 		while ((rc = db_step(s)) == DB_ROW)
@@ -100,4 +128,76 @@ int st_insert_returning(cal_store *st, int64_t *out_id, const char *sql, const c
 	}
 	db_reset(s);
 	return rc < 0 ? rc : 0;
+}
+
+int st_rows(cal_store *st, json_t **out, db_stmt *s, st_row_fn row, void *arg)
+{
+	json_t *arr = json_array();
+	int rc = arr ? 0 : cal_error_set(CAL_ENOMEM, "out of memory");
+
+	*out = NULL;
+	while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
+		json_t *doc = NULL;
+
+		rc = row(st, &doc, s, arg);
+		if (rc == 0 && json_array_append_new(arr, doc))
+			rc = cal_error_set(CAL_ENOMEM, "out of memory");
+	}
+	db_reset(s);
+	if (rc < 0) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = arr;
+	return 0;
+}
+
+int st_sql_rows(cal_store *st, json_t **out, struct st_sql *q, st_row_fn row, void *arg)
+{
+	db_stmt *s;
+	int rc;
+
+	*out = NULL;
+	rc = st_sql_prepare(st, &s, q);
+	if (rc)
+		return rc;
+	return st_rows(st, out, s, row, arg);
+}
+
+int st_query_rows(cal_store *st, json_t **out, st_row_fn row, void *arg, const char *sql,
+		  const char *fmt, ...)
+{
+	db_stmt *s;
+	va_list ap;
+	int rc;
+
+	*out = NULL;
+	va_start(ap, fmt);
+	rc = sb_preparev(st, &s, sql, fmt, ap);
+	va_end(ap);
+	if (rc)
+		return rc;
+	return st_rows(st, out, s, row, arg);
+}
+
+int st_query_row(cal_store *st, json_t **out, st_row_fn row, void *arg, const char *sql,
+		 const char *fmt, ...)
+{
+	db_stmt *s;
+	va_list ap;
+	int rc;
+
+	*out = NULL;
+	va_start(ap, fmt);
+	rc = sb_preparev(st, &s, sql, fmt, ap);
+	va_end(ap);
+	if (rc)
+		return rc;
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		rc = row(st, out, s, arg);
+	else if (rc == DB_DONE)
+		rc = cal_error_set(CAL_ENOTFOUND, "no such record"); /* the caller names it */
+	db_reset(s);
+	return rc;
 }

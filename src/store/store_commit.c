@@ -697,31 +697,48 @@ static int cm_pair_names(struct cm_ctx *x, uint32_t pair, char **host, const cha
 	return 0;
 }
 
+/* Prepares `sql`, a statement on the stored row of group `pair`, with
+ * the environment, the host and (for kinds grouped by source) the source
+ * bound; on failure *out is NULL. */
+static int cm_group_stmt(struct cm_ctx *x, const struct cm_kind *k, uint32_t pair,
+			 const char *sql, db_stmt **out)
+{
+	const char *source;
+	char *host;
+	int rc;
+
+	*out = NULL;
+	rc = cm_pair_names(x, pair, &host, &source);
+	if (rc)
+		return rc;
+	rc = db_prepare(x->st->db, out, sql);
+	if (rc == 0)
+		rc = db_bind_text(*out, 1, x->c->env);
+	if (rc == 0)
+		rc = db_bind_text(*out, 2, host);
+	if (rc == 0 && k->vol_by_source)
+		rc = db_bind_text(*out, 3, source);
+	free(host); /* bound as a copy */
+	if (rc) {
+		db_reset(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 /* Reads a stored group that keeps members absent from this commit. */
 static int cm_group_read(struct cm_ctx *x, const struct cm_kind *k, uint32_t pair)
 {
 	struct cm_group *g = &x->groups[pair];
-	const char *source;
-	char *host;
 	db_stmt *s;
 	int rc;
 
-	rc = cm_pair_names(x, pair, &host, &source);
-	if (rc)
-		return rc;
-	rc = db_prepare(x->st->db, &s, k->old_vol_sql);
-	if (rc == 0)
-		rc = db_bind_text(s, 1, x->c->env);
-	if (rc == 0)
-		rc = db_bind_text(s, 2, host);
-	if (rc == 0 && k->vol_by_source)
-		rc = db_bind_text(s, 3, source);
+	rc = cm_group_stmt(x, k, pair, k->old_vol_sql, &s);
 	if (rc == 0)
 		rc = db_step(s);
 	if (rc == DB_ROW)
 		rc = st_json_load(x->st, &g->old, db_col_text(s, 0), "volatile group");
 	db_reset(s);
-	free(host);
 	if (rc < 0)
 		return rc;
 	if (!json_is_object(g->old)) {
@@ -789,25 +806,13 @@ static int cm_vol_cmp(const void *a, const void *b)
 /* Deletes the row of a group left without entries. */
 static int cm_vol_delete(struct cm_ctx *x, const struct cm_kind *k, uint32_t pair)
 {
-	const char *source;
-	char *host;
 	db_stmt *s;
 	int rc;
 
-	rc = cm_pair_names(x, pair, &host, &source);
-	if (rc)
-		return rc;
-	rc = db_prepare(x->st->db, &s, k->vol_delete);
-	if (rc == 0)
-		rc = db_bind_text(s, 1, x->c->env);
-	if (rc == 0)
-		rc = db_bind_text(s, 2, host);
-	if (rc == 0 && k->vol_by_source)
-		rc = db_bind_text(s, 3, source);
+	rc = cm_group_stmt(x, k, pair, k->vol_delete, &s);
 	if (rc == 0)
 		rc = db_step(s);
 	db_reset(s);
-	free(host);
 	if (rc == 0)
 		x->vol_writes++;
 	return rc < 0 ? rc : 0;

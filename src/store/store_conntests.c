@@ -62,10 +62,12 @@ int cal_store_conntest_finish(cal_store *st, int64_t id, const char *status, con
 	return rc;
 }
 
-static int ct_row(cal_store *st, json_t **out, db_stmt *s)
+static int ct_row(cal_store *st, json_t **out, db_stmt *s, void *arg)
 {
 	json_t *req = NULL, *res = NULL;
 	int rc = st_json_load(st, &req, db_col_text(s, 3), "connection test request");
+
+	(void)arg;
 
 	if (rc == 0)
 		rc = st_json_load(st, &res, db_col_text(s, 4), "connection test result");
@@ -85,13 +87,8 @@ int cal_store_conntests(cal_store *st, json_t **out, const char *env, int64_t id
 			const char *status, int limit, int offset)
 {
 	struct st_sql sql;
-	json_t *arr = json_array();
-	db_stmt *s = NULL;
 	int rc;
 
-	*out = NULL;
-	if (!arr)
-		return cal_error_set(CAL_ENOMEM, "out of memory");
 	st_sql_init(&sql);
 	st_sql_add(&sql, "SELECT id, env, status, request, result, created, finished "
 			 "FROM connection_tests WHERE 1 = 1");
@@ -104,20 +101,7 @@ int cal_store_conntests(cal_store *st, json_t **out, const char *env, int64_t id
 	st_sql_add(&sql, " ORDER BY id DESC");
 	st_sql_int(&sql, " LIMIT ?", limit > 0 ? limit : 1000);
 	st_sql_int(&sql, " OFFSET ?", offset > 0 ? offset : 0);
-	rc = st_sql_prepare(st, &s, &sql);
-	while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
-		json_t *row = NULL;
-
-		rc = ct_row(st, &row, s);
-		if (rc == 0 && json_array_append_new(arr, row))
-			rc = cal_error_set(CAL_ENOMEM, "out of memory");
-	}
-	db_reset(s);
+	rc = st_sql_rows(st, out, &sql, ct_row, NULL);
 	st_sql_fini(&sql);
-	if (rc < 0) {
-		json_decref(arr);
-		return rc;
-	}
-	*out = arr;
-	return 0;
+	return rc;
 }

@@ -78,10 +78,10 @@ int cal_store_design_put(cal_store *st, const char *env, const char *name, const
 		rc = cal_error_set(CAL_EEXISTS, "design '%s' already exists in environment '%s' "
 				   "(--replace replaces it)", name, env);
 	if (rc == 0)
-		rc = st_run(st, NULL, "INSERT INTO designs (env, name, origin, created, updated, doc) "
-			    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (env, name) DO UPDATE SET "
-			    "origin = excluded.origin, updated = excluded.updated, doc = excluded.doc",
-			    "tttiit", env, name, origin ? origin : "", now, now, text);
+		rc = st_exec(st, NULL, "INSERT INTO designs (env, name, origin, created, updated, doc) "
+			     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (env, name) DO UPDATE SET "
+			     "origin = excluded.origin, updated = excluded.updated, doc = excluded.doc",
+			     "tttiit", env, name, origin ? origin : "", now, now, text);
 	if (rc == 0)
 		rc = db_commit(st->db);
 	if (rc && db_in_transaction(st->db))
@@ -99,8 +99,10 @@ static json_t *dsg_counts(const json_t *doc)
 			 "cliques", (json_int_t)json_array_size(json_object_get(doc, "cliques")));
 }
 
-static int dsg_row(cal_store *st, json_t **out, db_stmt *s, bool with_doc)
+/* A design's row; `arg` points to a bool: with its document too. */
+static int dsg_row(cal_store *st, json_t **out, db_stmt *s, void *arg)
 {
+	bool with_doc = *(const bool *)arg;
 	json_t *doc = NULL, *counts;
 	int rc;
 
@@ -122,61 +124,30 @@ static int dsg_row(cal_store *st, json_t **out, db_stmt *s, bool with_doc)
 	return *out ? 0 : cal_error_set(CAL_ENOMEM, "out of memory");
 }
 
+#define DSG_COLUMNS "name, env, origin, created, updated, doc"
+
 int cal_store_design_get(cal_store *st, json_t **out, const char *env, const char *name)
 {
-	db_stmt *s;
+	bool with_doc = true;
 	int rc;
 
 	*out = NULL;
 	rc = dsg_check(env, name);
-	if (rc)
-		return rc;
-	rc = db_prepare(st->db, &s, "SELECT name, env, origin, created, updated, doc FROM "
-			"designs WHERE env = ? AND name = ?");
-	if (rc)
-		return rc;
-	rc = db_bind_text(s, 1, env);
 	if (rc == 0)
-		rc = db_bind_text(s, 2, name);
-	if (rc == 0)
-		rc = db_step(s);
-	if (rc == DB_ROW)
-		rc = dsg_row(st, out, s, true);
-	else if (rc == DB_DONE)
-		rc = dsg_not_found(env, name);
-	db_reset(s);
-	return rc;
+		rc = st_query_row(st, out, dsg_row, &with_doc, "SELECT " DSG_COLUMNS " FROM designs "
+				  "WHERE env = ? AND name = ?", "tt", env, name);
+	return rc == CAL_ENOTFOUND ? dsg_not_found(env, name) : rc;
 }
 
 int cal_store_design_list(cal_store *st, json_t **out, const char *env)
 {
-	json_t *arr = json_array();
-	db_stmt *s;
-	int rc;
+	bool with_doc = false;
 
-	*out = NULL;
-	if (!arr)
-		return cal_error_set(CAL_ENOMEM, "out of memory");
-	rc = db_prepare(st->db, &s, env ? "SELECT name, env, origin, created, updated, doc FROM "
-				    "designs WHERE env = ? ORDER BY name"
-				  : "SELECT name, env, origin, created, updated, doc FROM designs "
-				    "ORDER BY env, name");
-	if (rc == 0 && env)
-		rc = db_bind_text(s, 1, env);
-	while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
-		json_t *d;
-
-		rc = dsg_row(st, &d, s, false);
-		if (rc == 0 && json_array_append_new(arr, d))
-			rc = cal_error_set(CAL_ENOMEM, "out of memory");
-	}
-	db_reset(s);
-	if (rc < 0) {
-		json_decref(arr);
-		return rc;
-	}
-	*out = arr;
-	return 0;
+	if (env)
+		return st_query_rows(st, out, dsg_row, &with_doc, "SELECT " DSG_COLUMNS " FROM "
+				     "designs WHERE env = ? ORDER BY name", "t", env);
+	return st_query_rows(st, out, dsg_row, &with_doc, "SELECT " DSG_COLUMNS " FROM designs "
+			     "ORDER BY env, name", "");
 }
 
 int cal_store_design_remove(cal_store *st, const char *env, const char *name)
@@ -186,8 +157,8 @@ int cal_store_design_remove(cal_store *st, const char *env, const char *name)
 
 	rc = dsg_check(env, name);
 	if (rc == 0)
-		rc = st_run(st, &n, "DELETE FROM designs WHERE env = ? AND name = ?", "tt", env,
-			    name);
+		rc = st_exec(st, &n, "DELETE FROM designs WHERE env = ? AND name = ?", "tt", env,
+			     name);
 	if (rc == 0 && n == 0)
 		rc = dsg_not_found(env, name);
 	return rc;

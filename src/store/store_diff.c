@@ -52,16 +52,9 @@ static int df_side(cal_store *st, json_t *map, const char *sql, const char *env,
 	db_stmt *s;
 	int rc;
 
-	rc = db_prepare(st->db, &s, sql);
+	rc = st_prepare(st, &s, sql, "tiii", env, a, b, c);
 	if (rc)
 		return rc;
-	rc = db_bind_text(s, 1, env);
-	if (rc == 0)
-		rc = db_bind_int64(s, 2, a);
-	if (rc == 0)
-		rc = db_bind_int64(s, 3, b);
-	if (rc == 0)
-		rc = db_bind_int64(s, 4, c);
 	while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
 		const char *id = db_col_text(s, 0), *hash = db_col_text(s, 1);
 		json_t *e = json_object_get(map, id), *doc;

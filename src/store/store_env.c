@@ -20,7 +20,6 @@ static int env_check_name(const char *name)
 
 int cal_store_env_put(cal_store *st, const char *name, const json_t *config, bool replace)
 {
-	db_stmt *s = NULL;
 	char *text = NULL;
 	int64_t now = cal_time_now_us();
 	bool exists;
@@ -48,31 +47,12 @@ int cal_store_env_put(cal_store *st, const char *name, const json_t *config, boo
 		rc = cal_error_set(CAL_EEXISTS, "environment '%s' already exists", name);
 		goto out;
 	}
-	if (exists) {
-		rc = db_prepare(st->db, &s,
-				"UPDATE environments SET config = ?, updated = ? WHERE name = ?");
-		if (rc == 0)
-			rc = db_bind_text(s, 1, text);
-		if (rc == 0)
-			rc = db_bind_int64(s, 2, now);
-		if (rc == 0)
-			rc = db_bind_text(s, 3, name);
-	} else {
-		rc = db_prepare(st->db, &s,
-				"INSERT INTO environments (name, config, created, updated) "
-				"VALUES (?, ?, ?, ?)");
-		if (rc == 0)
-			rc = db_bind_text(s, 1, name);
-		if (rc == 0)
-			rc = db_bind_text(s, 2, text);
-		if (rc == 0)
-			rc = db_bind_int64(s, 3, now);
-		if (rc == 0)
-			rc = db_bind_int64(s, 4, now);
-	}
-	if (rc == 0)
-		rc = db_step(s);
-	db_reset(s);
+	if (exists)
+		rc = st_exec(st, NULL, "UPDATE environments SET config = ?, updated = ? WHERE "
+			     "name = ?", "tit", text, now, name);
+	else
+		rc = st_exec(st, NULL, "INSERT INTO environments (name, config, created, updated) "
+			     "VALUES (?, ?, ?, ?)", "ttii", name, text, now, now);
 	if (rc == 0)
 		rc = db_commit(st->db);
 out:
@@ -82,83 +62,56 @@ out:
 	return rc < 0 ? rc : 0;
 }
 
+static int env_config_row(cal_store *st, json_t **out, db_stmt *s, void *arg)
+{
+	(void)arg;
+	return st_json_load(st, out, db_col_text(s, 0), "environment configuration");
+}
+
 int cal_store_env_get(cal_store *st, json_t **out, const char *name)
 {
-	db_stmt *s;
 	int rc;
 
 	*out = NULL;
 	rc = env_check_name(name);
-	if (rc)
-		return rc;
-	rc = db_prepare(st->db, &s, "SELECT config FROM environments WHERE name = ?");
-	if (rc)
-		return rc;
-	rc = db_bind_text(s, 1, name);
 	if (rc == 0)
-		rc = db_step(s);
-	if (rc == DB_ROW)
-		rc = st_json_load(st, out, db_col_text(s, 0), "environment configuration");
-	else if (rc == DB_DONE)
+		rc = st_query_row(st, out, env_config_row, NULL, "SELECT config FROM environments "
+				  "WHERE name = ?", "t", name);
+	if (rc == CAL_ENOTFOUND)
 		rc = cal_error_set(CAL_ENOTFOUND, "environment '%s' not found", name);
-	db_reset(s);
 	return rc;
+}
+
+static int env_row(cal_store *st, json_t **out, db_stmt *s, void *arg)
+{
+	json_t *config;
+	int rc;
+
+	(void)arg;
+	rc = st_json_load(st, &config, db_col_text(s, 1), "environment configuration");
+	if (rc)
+		return rc;
+	*out = json_pack("{s:s, s:o, s:o, s:o}", "name", db_col_text(s, 0), "config", config,
+			 "created", st_json_time(db_col_int64(s, 2), true), "updated",
+			 st_json_time(db_col_int64(s, 3), true));
+	return *out ? 0 : cal_error_set(CAL_ENOMEM, "out of memory");
 }
 
 int cal_store_env_list(cal_store *st, json_t **out)
 {
-	json_t *arr = json_array();
-	db_stmt *s;
-	int rc;
-
-	*out = NULL;
-	if (!arr)
-		return cal_error_set(CAL_ENOMEM, "out of memory");
-	rc = db_prepare(st->db, &s,
-			"SELECT name, config, created, updated FROM environments ORDER BY name");
-	if (rc) {
-		json_decref(arr);
-		return rc;
-	}
-	while ((rc = db_step(s)) == DB_ROW) {
-		json_t *config, *e;
-
-		rc = st_json_load(st, &config, db_col_text(s, 1), "environment configuration");
-		if (rc)
-			break;
-		e = json_pack("{s:s, s:o, s:o, s:o}", "name", db_col_text(s, 0), "config", config,
-			      "created", st_json_time(db_col_int64(s, 2), true), "updated",
-			      st_json_time(db_col_int64(s, 3), true));
-		if (!e || json_array_append_new(arr, e)) {
-			rc = cal_error_set(CAL_ENOMEM, "out of memory");
-			break;
-		}
-	}
-	db_reset(s);
-	if (rc < 0) {
-		json_decref(arr);
-		return rc;
-	}
-	*out = arr;
-	return 0;
+	return st_query_rows(st, out, env_row, NULL, "SELECT name, config, created, updated FROM "
+			     "environments ORDER BY name", "");
 }
 
 int cal_store_env_remove(cal_store *st, const char *name)
 {
-	db_stmt *s;
+	int64_t n;
 	int rc;
 
 	rc = env_check_name(name);
-	if (rc)
-		return rc;
-	rc = db_prepare(st->db, &s, "DELETE FROM environments WHERE name = ?");
-	if (rc)
-		return rc;
-	rc = db_bind_text(s, 1, name);
 	if (rc == 0)
-		rc = db_step(s);
-	if (rc == DB_DONE && db_changes(s) == 0)
+		rc = st_exec(st, &n, "DELETE FROM environments WHERE name = ?", "t", name);
+	if (rc == 0 && n == 0)
 		rc = cal_error_set(CAL_ENOTFOUND, "environment '%s' not found", name);
-	db_reset(s);
-	return rc < 0 ? rc : 0;
+	return rc;
 }

@@ -9,51 +9,39 @@
 
 #include <string.h>
 
-static int hist_read(cal_store *st, json_t *arr, const char *sql, const char *env,
-		     const char *id)
+/* One revision: {"valid_from", "valid_to", "hash", "doc"}. */
+static int hist_row(cal_store *st, json_t **out, db_stmt *s, void *arg)
 {
-	db_stmt *s;
+	json_t *doc;
 	int rc;
 
-	rc = db_prepare(st->db, &s, sql);
+	(void)arg;
+	rc = st_json_load(st, &doc, db_col_text(s, 3), "document");
 	if (rc)
 		return rc;
-	rc = db_bind_text(s, 1, env);
-	if (rc == 0)
-		rc = db_bind_text(s, 2, id);
-	while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
-		json_t *doc, *rev;
-
-		rc = st_json_load(st, &doc, db_col_text(s, 3), "document");
-		if (rc)
-			break;
-		rev = json_pack("{s:o, s:o, s:s, s:o}", "valid_from",
-				st_json_time(db_col_int64(s, 0), true), "valid_to",
-				st_json_time(db_col_int64(s, 1), !db_col_is_null(s, 1)), "hash",
-				db_col_text(s, 2), "doc", doc);
-		if (!rev || json_array_append_new(arr, rev))
-			rc = cal_error_set(CAL_ENOMEM, "out of memory");
-	}
-	db_reset(s);
-	return rc < 0 ? rc : 0;
+	*out = json_pack("{s:o, s:o, s:s, s:o}", "valid_from",
+			 st_json_time(db_col_int64(s, 0), true), "valid_to",
+			 st_json_time(db_col_int64(s, 1), !db_col_is_null(s, 1)), "hash",
+			 db_col_text(s, 2), "doc", doc);
+	return *out ? 0 : cal_error_set(CAL_ENOMEM, "out of memory");
 }
 
 int cal_store_history(cal_store *st, json_t **out, const char *env, const char *id)
 {
-	json_t *arr;
+	json_t *arr = NULL;
 	int rc;
 
 	*out = NULL;
 	if (!env || !*env || !id || !*id)
 		return cal_error_set(CAL_EINVALID, "history needs an environment and an id");
-	arr = json_array();
-	if (!arr)
-		return cal_error_set(CAL_ENOMEM, "out of memory");
-	rc = hist_read(st, arr, "SELECT valid_from, valid_to, hash, doc FROM objects "
-		       "WHERE env = ? AND id = ? ORDER BY valid_from", env, id);
-	if (rc == 0 && json_array_size(arr) == 0)
-		rc = hist_read(st, arr, "SELECT valid_from, valid_to, hash, doc FROM links "
-			       "WHERE env = ? AND id = ? ORDER BY valid_from", env, id);
+	rc = st_query_rows(st, &arr, hist_row, NULL, "SELECT valid_from, valid_to, hash, doc FROM "
+			   "objects WHERE env = ? AND id = ? ORDER BY valid_from", "tt", env, id);
+	if (rc == 0 && json_array_size(arr) == 0) {
+		json_decref(arr);
+		rc = st_query_rows(st, &arr, hist_row, NULL, "SELECT valid_from, valid_to, hash, "
+				   "doc FROM links WHERE env = ? AND id = ? ORDER BY valid_from",
+				   "tt", env, id);
+	}
 	if (rc == 0 && json_array_size(arr) == 0)
 		rc = cal_error_set(CAL_ENOTFOUND, "no object or link '%s' in environment '%s'", id,
 				   env);

@@ -25,18 +25,44 @@ extern const char st_ddl_schedules[]; /* store_schedules.c */
 extern const char st_ddl_conntests[]; /* store_conntests.c */
 extern const char st_ddl_external[];  /* store_external.c */
 
+struct st_sql;
+
 /* store_bind.c: binds parameters from a format ('t' text or NULL, 'i'
  * int64_t, 'I' int64_t or NULL when < 0), for the server's tables. */
 int st_bind_fmt(db_stmt *s, const char *fmt, ...);
+/* Prepares `sql` and binds its parameters; on failure *out is NULL. */
+int st_prepare(cal_store *st, db_stmt **out, const char *sql, const char *fmt, ...);
 /* Prepares, binds, runs to the end; *changes (may be NULL) = rows changed. */
 int st_exec(cal_store *st, int64_t *changes, const char *sql, const char *fmt, ...);
 /* Same for an INSERT ... RETURNING id. */
 int st_insert_returning(cal_store *st, int64_t *out_id, const char *sql, const char *fmt, ...);
+
+/* Makes the document of the current row of `s` in *out (the caller owns
+ * it); 0 or a negative CAL_E* with the error set. */
+typedef int (*st_row_fn)(cal_store *st, json_t **out, db_stmt *s, void *arg);
+/* Steps the prepared statement `s` to its end and gives the documents
+ * `row` makes of its rows as a JSON array (*out); resets `s`. */
+int st_rows(cal_store *st, json_t **out, db_stmt *s, st_row_fn row, void *arg);
+/* The same for a query built with st_sql (prepared and bound here). */
+int st_sql_rows(cal_store *st, json_t **out, struct st_sql *q, st_row_fn row, void *arg);
+/* The same for `sql` with its parameters bound as st_bind_fmt() does. */
+int st_query_rows(cal_store *st, json_t **out, st_row_fn row, void *arg, const char *sql,
+		  const char *fmt, ...);
+/* The document of the first row of `sql` (bound as st_bind_fmt() does);
+ * CAL_ENOTFOUND when there is none, with a bare message that the caller
+ * replaces with one naming what it looked for. */
+int st_query_row(cal_store *st, json_t **out, st_row_fn row, void *arg, const char *sql,
+		 const char *fmt, ...);
 extern const char st_ddl_cliques[]; /* store_cliques.c */
 extern const char st_ddl_search[];  /* store_search.c */
 extern const char st_ddl_snapshots[]; /* store_snapshots.c */
 extern const char st_ddl_designs[];   /* store_designs.c */
 extern const char st_ddl_reports[];   /* store_reports.c */
+
+/* store_scans.c: a scan record as callers see it (cal_store_scan_get()),
+ * from a row of ST_SCAN_COLUMNS; an st_row_fn. */
+#define ST_SCAN_COLUMNS "id, env, status, request, result, created, started, finished"
+int st_scan_row(cal_store *st, json_t **out, db_stmt *s, void *arg);
 
 /* ------------------------------------------------------------------ */
 /* JSON text                                                           */
@@ -168,15 +194,5 @@ static inline const char *st_map_key(const struct st_map *m, uint32_t i)
 {
 	return m->keys[i];
 }
-
-/* ------------------------------------------------------------------ */
-/* One statement with parameters (store_snapshots.c)                   */
-/* ------------------------------------------------------------------ */
-
-/* Prepares `sql`, binds one parameter per letter of `types` from the
- * variable arguments ('t' const char * (NULL binds NULL), 'i' int64_t,
- * 'n' NULL, taking no argument), runs it to the end and gives it back;
- * *changes (may be NULL) receives the rows it changed. */
-int st_run(cal_store *st, int64_t *changes, const char *sql, const char *types, ...);
 
 #endif

@@ -298,13 +298,66 @@ static int inv_check_query(const struct cal_query *q)
 	return 0;
 }
 
-int cal_store_objects(cal_store *st, json_t **out, const struct cal_query *q)
-{
-	bool merge, glob, stop = false;
+/* One read of objects or links: its SQL, the window kept here, the
+ * volatile groups merged into live rows, and the rows. */
+struct inv_read {
+	bool merge, glob, stop;
 	struct inv_window w;
-	struct inv_rows rows = { 0 };
+	struct inv_rows rows;
 	struct inv_vol vol;
 	struct st_sql sql;
+};
+
+/* Readies `r` for query `q`; inv_read_end() is due whatever this
+ * returns. */
+static int inv_read_begin(struct inv_read *r, cal_store *st, const struct cal_query *q,
+			  bool links)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	st_sql_init(&r->sql);
+	r->merge = q->with_volatile && q->at <= 0;
+	r->glob = q->name && *q->name; /* links: matched against link_name */
+	/* Offset in SQL without a limit is not portable: done here then. */
+	r->w.skip = (r->glob || q->limit <= 0) ? q->offset : 0;
+	r->w.take = r->glob && q->limit > 0 ? q->limit : -1;
+	rc = inv_vol_init(&r->vol, st, q->env, links);
+	if (rc == 0) {
+		r->rows.arr = json_array();
+		if (!r->rows.arr)
+			rc = cal_error_set(CAL_ENOMEM, "out of memory");
+	}
+	return rc;
+}
+
+/* Adds a kept row's document (taken). */
+static int inv_read_add(struct inv_read *r, json_t *doc, const char *host, const char *source)
+{
+	return inv_rows_add(&r->rows, r->merge ? &r->vol : NULL, doc, host, source);
+}
+
+/* Merges the volatile fields, frees what the read held and gives its rows
+ * (*out) when `rc` is 0. */
+static int inv_read_end(struct inv_read *r, json_t **out, int rc)
+{
+	if (rc == 0 && r->merge)
+		rc = inv_rows_merge(&r->rows, &r->vol);
+	st_sql_fini(&r->sql);
+	inv_vol_fini(&r->vol);
+	free(r->rows.pair);
+	if (rc < 0) {
+		json_decref(r->rows.arr);
+		return rc;
+	}
+	*out = r->rows.arr;
+	return 0;
+}
+
+int cal_store_objects(cal_store *st, json_t **out, const struct cal_query *q)
+{
+	struct inv_read r;
+	struct st_sql *sql = &r.sql;
 	char *hi = NULL, *slash = NULL;
 	db_stmt *s = NULL;
 	int rc;
@@ -313,24 +366,16 @@ int cal_store_objects(cal_store *st, json_t **out, const struct cal_query *q)
 	rc = inv_check_query(q);
 	if (rc)
 		return rc;
-	merge = q->with_volatile && q->at <= 0;
-	glob = q->name && *q->name;
-	/* Offset in SQL without a limit is not portable: done here then. */
-	w.skip = (glob || q->limit <= 0) ? q->offset : 0;
-	w.take = glob && q->limit > 0 ? q->limit : -1;
-	rc = inv_vol_init(&vol, st, q->env, false);
-	if (rc) {
-		inv_vol_fini(&vol);
-		return rc;
-	}
-	st_sql_init(&sql);
-	st_sql_add(&sql, "SELECT o.name, o.doc, o.host, o.source FROM objects o");
-	st_sql_text(&sql, " WHERE o.env = ?", q->env);
-	inv_valid(&sql, "o", q->at);
-	inv_eq(&sql, "o.id", q->id);
-	inv_eq(&sql, "o.type", q->type);
-	inv_eq(&sql, "o.host", q->host);
-	inv_eq(&sql, "o.parent_id", q->parent_id);
+	rc = inv_read_begin(&r, st, q, false);
+	if (rc)
+		goto out;
+	st_sql_add(sql, "SELECT o.name, o.doc, o.host, o.source FROM objects o");
+	st_sql_text(sql, " WHERE o.env = ?", q->env);
+	inv_valid(sql, "o", q->at);
+	inv_eq(sql, "o.id", q->id);
+	inv_eq(sql, "o.type", q->type);
+	inv_eq(sql, "o.host", q->host);
+	inv_eq(sql, "o.parent_id", q->parent_id);
 	if (q->id_path_prefix && *q->id_path_prefix) {
 		size_t n = strlen(q->id_path_prefix);
 		bool dir = q->id_path_prefix[n - 1] == '/';
@@ -345,49 +390,33 @@ int cal_store_objects(cal_store *st, json_t **out, const struct cal_query *q)
 			rc = cal_error_set(CAL_ENOMEM, "out of memory");
 			goto out;
 		}
-		st_sql_text(&sql, " AND o.id_path >= ?", q->id_path_prefix);
-		st_sql_text(&sql, " AND o.id_path < ?", hi);
+		st_sql_text(sql, " AND o.id_path >= ?", q->id_path_prefix);
+		st_sql_text(sql, " AND o.id_path < ?", hi);
 		if (!dir) {
-			st_sql_text(&sql, " AND (o.id_path = ?", q->id_path_prefix);
-			st_sql_text(&sql, " OR o.id_path >= ?)", slash);
+			st_sql_text(sql, " AND (o.id_path = ?", q->id_path_prefix);
+			st_sql_text(sql, " OR o.id_path >= ?)", slash);
 		}
 	}
-	st_sql_add(&sql, " ORDER BY o.id_path, o.id");
-	inv_limit(&sql, q->limit, q->offset, !glob);
-	rows.arr = json_array();
-	if (!rows.arr) {
-		rc = cal_error_set(CAL_ENOMEM, "out of memory");
-		goto out;
-	}
-	rc = st_sql_prepare(st, &s, &sql);
-	while (rc == 0 && !stop && (rc = db_step(s)) == DB_ROW) {
+	st_sql_add(sql, " ORDER BY o.id_path, o.id");
+	inv_limit(sql, q->limit, q->offset, !r.glob);
+	rc = st_sql_prepare(st, &s, sql);
+	while (rc == 0 && !r.stop && (rc = db_step(s)) == DB_ROW) {
 		json_t *doc;
 
 		rc = 0;
-		if (glob && !cal_glob_match(q->name, db_col_text(s, 0)))
+		if (r.glob && !cal_glob_match(q->name, db_col_text(s, 0)))
 			continue;
-		if (!inv_window_keep(&w, &stop))
+		if (!inv_window_keep(&r.w, &r.stop))
 			continue;
 		rc = st_json_load(st, &doc, db_col_text(s, 1), "document");
 		if (rc == 0)
-			rc = inv_rows_add(&rows, merge ? &vol : NULL, doc, db_col_text(s, 2),
-					  db_col_text(s, 3));
+			rc = inv_read_add(&r, doc, db_col_text(s, 2), db_col_text(s, 3));
 	}
 	db_reset(s);
-	if (rc == 0 && merge)
-		rc = inv_rows_merge(&rows, &vol);
 out:
-	st_sql_fini(&sql);
-	inv_vol_fini(&vol);
-	free(rows.pair);
 	free(hi);
 	free(slash);
-	if (rc < 0) {
-		json_decref(rows.arr);
-		return rc;
-	}
-	*out = rows.arr;
-	return 0;
+	return inv_read_end(&r, out, rc);
 }
 
 int cal_store_object_get(cal_store *st, json_t **out, const char *env, const char *id,
@@ -420,11 +449,8 @@ int cal_store_object_get(cal_store *st, json_t **out, const char *env, const cha
 int cal_store_links(cal_store *st, json_t **out, const struct cal_query *q,
 		    const char *object_id)
 {
-	bool merge, glob, stop = false;
-	struct inv_window w;
-	struct inv_rows rows = { 0 };
-	struct inv_vol vol;
-	struct st_sql sql;
+	struct inv_read r;
+	struct st_sql *sql = &r.sql;
 	db_stmt *s = NULL;
 	int rc;
 
@@ -432,60 +458,38 @@ int cal_store_links(cal_store *st, json_t **out, const struct cal_query *q,
 	rc = inv_check_query(q);
 	if (rc)
 		return rc;
-	merge = q->with_volatile && q->at <= 0;
-	glob = q->name && *q->name; /* matched against link_name */
-	w.skip = (glob || q->limit <= 0) ? q->offset : 0;
-	w.take = glob && q->limit > 0 ? q->limit : -1;
-	rc = inv_vol_init(&vol, st, q->env, true);
-	if (rc) {
-		inv_vol_fini(&vol);
-		return rc;
-	}
-	st_sql_init(&sql);
-	st_sql_add(&sql, "SELECT l.doc, l.host FROM links l");
-	st_sql_text(&sql, " WHERE l.env = ?", q->env);
-	inv_valid(&sql, "l", q->at);
-	inv_eq(&sql, "l.id", q->id);
-	inv_eq(&sql, "l.link_type", q->type);
-	inv_eq(&sql, "l.host", q->host);
-	if (object_id) {
-		st_sql_text(&sql, " AND (l.source_id = ?", object_id);
-		st_sql_text(&sql, " OR l.target_id = ?)", object_id);
-	}
-	st_sql_add(&sql, " ORDER BY l.id");
-	inv_limit(&sql, q->limit, q->offset, !glob);
-	rows.arr = json_array();
-	if (!rows.arr) {
-		rc = cal_error_set(CAL_ENOMEM, "out of memory");
+	rc = inv_read_begin(&r, st, q, true);
+	if (rc)
 		goto out;
+	st_sql_add(sql, "SELECT l.doc, l.host FROM links l");
+	st_sql_text(sql, " WHERE l.env = ?", q->env);
+	inv_valid(sql, "l", q->at);
+	inv_eq(sql, "l.id", q->id);
+	inv_eq(sql, "l.link_type", q->type);
+	inv_eq(sql, "l.host", q->host);
+	if (object_id) {
+		st_sql_text(sql, " AND (l.source_id = ?", object_id);
+		st_sql_text(sql, " OR l.target_id = ?)", object_id);
 	}
-	rc = st_sql_prepare(st, &s, &sql);
-	while (rc == 0 && !stop && (rc = db_step(s)) == DB_ROW) {
+	st_sql_add(sql, " ORDER BY l.id");
+	inv_limit(sql, q->limit, q->offset, !r.glob);
+	rc = st_sql_prepare(st, &s, sql);
+	while (rc == 0 && !r.stop && (rc = db_step(s)) == DB_ROW) {
 		json_t *doc;
 
 		rc = st_json_load(st, &doc, db_col_text(s, 0), "document");
 		if (rc)
 			break;
-		if ((glob && !cal_glob_match(q->name, cal_json_str(doc, CAL_F_LINK_NAME))) ||
-		    !inv_window_keep(&w, &stop)) {
+		if ((r.glob && !cal_glob_match(q->name, cal_json_str(doc, CAL_F_LINK_NAME))) ||
+		    !inv_window_keep(&r.w, &r.stop)) {
 			json_decref(doc);
 			continue;
 		}
-		rc = inv_rows_add(&rows, merge ? &vol : NULL, doc, db_col_text(s, 1), "");
+		rc = inv_read_add(&r, doc, db_col_text(s, 1), "");
 	}
 	db_reset(s);
-	if (rc == 0 && merge)
-		rc = inv_rows_merge(&rows, &vol);
 out:
-	st_sql_fini(&sql);
-	inv_vol_fini(&vol);
-	free(rows.pair);
-	if (rc < 0) {
-		json_decref(rows.arr);
-		return rc;
-	}
-	*out = rows.arr;
-	return 0;
+	return inv_read_end(&r, out, rc);
 }
 
 int cal_store_counts(cal_store *st, json_t **out, const char *env)

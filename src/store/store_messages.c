@@ -73,10 +73,12 @@ int cal_store_message_add(cal_store *st, int64_t *out_id, const json_t *msg)
 	return rc;
 }
 
-static int msg_row(cal_store *st, json_t **out, db_stmt *s)
+static int msg_row(cal_store *st, json_t **out, db_stmt *s, void *arg)
 {
 	json_t *doc = NULL;
 	int rc = st_json_load(st, &doc, db_col_text(s, 1), "message");
+
+	(void)arg;
 
 	if (rc)
 		return rc;
@@ -92,13 +94,8 @@ static int msg_row(cal_store *st, json_t **out, db_stmt *s)
 int cal_store_messages(cal_store *st, json_t **out, const struct cal_message_query *q)
 {
 	struct st_sql sql;
-	json_t *arr = json_array();
-	db_stmt *s = NULL;
 	int rc;
 
-	*out = NULL;
-	if (!arr)
-		return cal_error_set(CAL_ENOMEM, "out of memory");
 	st_sql_init(&sql);
 	st_sql_add(&sql, "SELECT id, doc, viewed FROM messages WHERE 1 = 1");
 	if (q->env)
@@ -120,22 +117,9 @@ int cal_store_messages(cal_store *st, json_t **out, const struct cal_message_que
 	st_sql_add(&sql, " ORDER BY ts DESC, id DESC");
 	st_sql_int(&sql, " LIMIT ?", q->limit > 0 ? q->limit : 1000);
 	st_sql_int(&sql, " OFFSET ?", q->offset > 0 ? q->offset : 0);
-	rc = st_sql_prepare(st, &s, &sql);
-	while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
-		json_t *m = NULL;
-
-		rc = msg_row(st, &m, s);
-		if (rc == 0 && json_array_append_new(arr, m))
-			rc = cal_error_set(CAL_ENOMEM, "out of memory");
-	}
-	db_reset(s);
+	rc = st_sql_rows(st, out, &sql, msg_row, NULL);
 	st_sql_fini(&sql);
-	if (rc < 0) {
-		json_decref(arr);
-		return rc;
-	}
-	*out = arr;
-	return 0;
+	return rc;
 }
 
 int cal_store_message_get(cal_store *st, json_t **out, int64_t id)

@@ -27,7 +27,6 @@ const char st_ddl_reports[] =
 int cal_store_report_put(cal_store *st, int64_t *out_id, const struct cal_report_record *r)
 {
 	char *args = NULL;
-	db_stmt *s;
 	int rc;
 
 	*out_id = 0;
@@ -39,43 +38,24 @@ int cal_store_report_put(cal_store *st, int64_t *out_id, const struct cal_report
 	args = r->args ? st_json_dump(r->args) : strdup("{}");
 	if (!args)
 		return cal_error_set(CAL_ENOMEM, "out of memory");
-	rc = db_prepare(st->db, &s, "INSERT INTO reports (env, kind, format, title, created, args, "
-			"size, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
-	if (rc)
-		goto out;
-	rc = db_bind_text(s, 1, r->env);
-	if (rc == 0)
-		rc = db_bind_text(s, 2, r->kind);
-	if (rc == 0)
-		rc = db_bind_text(s, 3, r->format);
-	if (rc == 0)
-		rc = db_bind_text(s, 4, r->title ? r->title : "");
-	if (rc == 0)
-		rc = db_bind_int64(s, 5, cal_time_now_us());
-	if (rc == 0)
-		rc = db_bind_text(s, 6, args);
-	if (rc == 0)
-		rc = db_bind_int64(s, 7, (int64_t)r->length);
-	if (rc == 0)
-		rc = db_bind_text(s, 8, r->content);
-	if (rc == 0)
-		rc = db_step(s);
-	if (rc == DB_ROW) {
-		*out_id = db_col_int64(s, 0);
-		while ((rc = db_step(s)) == DB_ROW)
-			;
-	} else if (rc == DB_DONE) {
-		rc = cal_error_set(CAL_EIO, "database '%s': no id for the new report",
-				   db_name(st->db));
-	}
-	db_reset(s);
-out:
+	rc = st_insert_returning(st, out_id, "INSERT INTO reports (env, kind, format, title, "
+				 "created, args, size, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+				 "RETURNING id", "ttttitit", r->env, r->kind, r->format,
+				 r->title ? r->title : "", cal_time_now_us(), args,
+				 (int64_t)r->length, r->content);
 	free(args);
-	return rc < 0 ? rc : 0;
+	return rc;
 }
 
-static int rep_row(cal_store *st, json_t **out, db_stmt *s)
+/* Where a report's content goes (rep_row()'s `arg`, NULL for none). */
+struct rep_content {
+	char **content;
+	size_t *length;
+};
+
+static int rep_row(cal_store *st, json_t **out, db_stmt *s, void *arg)
 {
+	struct rep_content *c = arg;
 	json_t *args = NULL;
 	int rc;
 
@@ -89,12 +69,28 @@ static int rep_row(cal_store *st, json_t **out, db_stmt *s)
 			 "title", db_col_text(s, 4),
 			 "created", st_json_time(db_col_int64(s, 5), true), "args", args,
 			 "size", (json_int_t)db_col_int64(s, 7));
-	return *out ? 0 : cal_error_set(CAL_ENOMEM, "out of memory");
+	if (!*out)
+		return cal_error_set(CAL_ENOMEM, "out of memory");
+	if (c) {
+		const char *text = db_col_text(s, 8);
+
+		*c->content = strdup(text ? text : "");
+		if (!*c->content) {
+			json_decref(*out);
+			*out = NULL;
+			return cal_error_set(CAL_ENOMEM, "out of memory");
+		}
+		if (c->length)
+			*c->length = strlen(*c->content);
+	}
+	return 0;
 }
+
+#define REP_COLUMNS "id, env, kind, format, title, created, args, size"
 
 int cal_store_report_get(cal_store *st, json_t **out, char **content, size_t *length, int64_t id)
 {
-	db_stmt *s;
+	struct rep_content c = { content, length };
 	int rc;
 
 	*out = NULL;
@@ -102,66 +98,25 @@ int cal_store_report_get(cal_store *st, json_t **out, char **content, size_t *le
 		*content = NULL;
 	if (length)
 		*length = 0;
-	rc = db_prepare(st->db, &s, content ? "SELECT id, env, kind, format, title, created, args, "
-				    "size, content FROM reports WHERE id = ?"
-				  : "SELECT id, env, kind, format, title, created, args, size, NULL "
-				    "FROM reports WHERE id = ?");
-	if (rc)
-		return rc;
-	rc = db_bind_int64(s, 1, id);
-	if (rc == 0)
-		rc = db_step(s);
-	if (rc == DB_ROW) {
-		rc = rep_row(st, out, s);
-		if (rc == 0 && content) {
-			const char *text = db_col_text(s, 8);
-
-			*content = strdup(text ? text : "");
-			if (!*content) {
-				json_decref(*out);
-				*out = NULL;
-				rc = cal_error_set(CAL_ENOMEM, "out of memory");
-			} else if (length) {
-				*length = strlen(*content);
-			}
-		}
-	} else if (rc == DB_DONE) {
+	if (content)
+		rc = st_query_row(st, out, rep_row, &c, "SELECT " REP_COLUMNS ", content FROM "
+				  "reports WHERE id = ?", "i", id);
+	else
+		rc = st_query_row(st, out, rep_row, NULL, "SELECT " REP_COLUMNS " FROM reports "
+				  "WHERE id = ?", "i", id);
+	if (rc == CAL_ENOTFOUND)
 		rc = cal_error_set(CAL_ENOTFOUND, "no report %lld (`calipso report list` shows "
 				   "them)", (long long)id);
-	}
-	db_reset(s);
 	return rc;
 }
 
 int cal_store_report_list(cal_store *st, json_t **out, const char *env)
 {
-	json_t *arr = json_array();
-	db_stmt *s;
-	int rc;
-
-	*out = NULL;
-	if (!arr)
-		return cal_error_set(CAL_ENOMEM, "out of memory");
-	rc = db_prepare(st->db, &s, env ? "SELECT id, env, kind, format, title, created, args, "
-				    "size FROM reports WHERE env = ? ORDER BY id DESC"
-				  : "SELECT id, env, kind, format, title, created, args, size FROM "
-				    "reports ORDER BY id DESC");
-	if (rc == 0 && env)
-		rc = db_bind_text(s, 1, env);
-	while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
-		json_t *r;
-
-		rc = rep_row(st, &r, s);
-		if (rc == 0 && json_array_append_new(arr, r))
-			rc = cal_error_set(CAL_ENOMEM, "out of memory");
-	}
-	db_reset(s);
-	if (rc < 0) {
-		json_decref(arr);
-		return rc;
-	}
-	*out = arr;
-	return 0;
+	if (env)
+		return st_query_rows(st, out, rep_row, NULL, "SELECT " REP_COLUMNS " FROM reports "
+				     "WHERE env = ? ORDER BY id DESC", "t", env);
+	return st_query_rows(st, out, rep_row, NULL, "SELECT " REP_COLUMNS " FROM reports ORDER "
+			     "BY id DESC", "");
 }
 
 int cal_store_report_remove(cal_store *st, int64_t id)
@@ -169,7 +124,7 @@ int cal_store_report_remove(cal_store *st, int64_t id)
 	int64_t n;
 	int rc;
 
-	rc = st_run(st, &n, "DELETE FROM reports WHERE id = ?", "i", id);
+	rc = st_exec(st, &n, "DELETE FROM reports WHERE id = ?", "i", id);
 	if (rc == 0 && n == 0)
 		rc = cal_error_set(CAL_ENOTFOUND, "no report %lld", (long long)id);
 	return rc;

@@ -55,37 +55,6 @@ int cal_store_scan_claim(cal_store *st, json_t **out)
 	return cal_store_scan_get(st, out, id);
 }
 
-/* The scan record in the shape cal_store_scan_get() gives (store_scans.c),
- * from a row of SQ_COLUMNS. */
-#define SQ_COLUMNS "id, env, status, request, result, created, started, finished"
-
-static int sq_row(cal_store *st, json_t **out, db_stmt *s)
-{
-	json_t *request = NULL, *result = NULL;
-	json_error_t jerr;
-	int rc;
-
-	*out = NULL;
-	rc = st_json_load(st, &request, db_col_text(s, 3), "scan request");
-	if (rc == 0)
-		rc = st_json_load(st, &result, db_col_text(s, 4), "scan result");
-	if (rc) {
-		json_decref(request);
-		return rc;
-	}
-	*out = json_pack_ex(&jerr, 0, "{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
-			    (json_int_t)db_col_int64(s, 0), "environment", db_col_text(s, 1),
-			    "status", db_col_text(s, 2), "request", request, "result", result,
-			    "created", st_json_time(db_col_int64(s, 5), true), "started",
-			    st_json_time(db_col_int64(s, 6), !db_col_is_null(s, 6)), "finished",
-			    st_json_time(db_col_int64(s, 7), !db_col_is_null(s, 7)));
-	/* Text the store did not write (not UTF-8) is said so, not called a
-	 * lack of memory. */
-	return *out ? 0
-		    : cal_error_set(CAL_EINVALID, "database '%s': scan %lld cannot be read: %s",
-				    db_name(st->db), (long long)db_col_int64(s, 0), jerr.text);
-}
-
 int cal_store_scans_find(cal_store *st, json_t **out, const struct cal_scan_query *q)
 {
 	struct st_sql sql;
@@ -99,7 +68,7 @@ int cal_store_scans_find(cal_store *st, json_t **out, const struct cal_scan_quer
 	/* The base object lives in the request document: filtered here, and
 	 * the window applied after it; otherwise the window is SQL's. */
 	st_sql_init(&sql);
-	st_sql_add(&sql, "SELECT " SQ_COLUMNS " FROM scans WHERE 1 = 1");
+	st_sql_add(&sql, "SELECT " ST_SCAN_COLUMNS " FROM scans WHERE 1 = 1");
 	if (q->env)
 		st_sql_text(&sql, " AND env = ?", q->env);
 	if (q->id > 0)
@@ -116,7 +85,7 @@ int cal_store_scans_find(cal_store *st, json_t **out, const struct cal_scan_quer
 	while (rc == 0 && take > 0 && (rc = db_step(s)) == DB_ROW) {
 		json_t *scan = NULL;
 
-		rc = sq_row(st, &scan, s);
+		rc = st_scan_row(st, &scan, s, NULL);
 		if (rc)
 			break;
 		if (q->base_object &&

@@ -46,7 +46,6 @@ static bool scan_is_final(enum cal_scan_status s)
 
 int cal_store_scan_create(cal_store *st, int64_t *out_id, const char *env, const json_t *request)
 {
-	db_stmt *s;
 	char *text;
 	int rc;
 
@@ -58,41 +57,21 @@ int cal_store_scan_create(cal_store *st, int64_t *out_id, const char *env, const
 	text = request ? st_json_dump(request) : strdup("{}");
 	if (!text)
 		return cal_error_set(CAL_ENOMEM, "out of memory");
-	rc = db_prepare(st->db, &s,
-			"INSERT INTO scans (env, status, request, result, created) "
-			"VALUES (?, ?, ?, '{}', ?) RETURNING id");
-	if (rc == 0) {
-		rc = db_bind_text(s, 1, env);
-		if (rc == 0)
-			rc = db_bind_text(s, 2, cal_scan_status_name(CAL_SCAN_PENDING));
-		if (rc == 0)
-			rc = db_bind_text(s, 3, text);
-		if (rc == 0)
-			rc = db_bind_int64(s, 4, cal_time_now_us());
-		if (rc == 0)
-			rc = db_step(s);
-		if (rc == DB_ROW) {
-			*out_id = db_col_int64(s, 0);
-			/* RETURNING rows are produced as the insert runs: finish it. */
-			while ((rc = db_step(s)) == DB_ROW)
-				;
-		} else if (rc == DB_DONE) {
-			rc = cal_error_set(CAL_EIO, "database '%s': no id for the new scan",
-					   db_name(st->db));
-		}
-		db_reset(s);
-	}
+	rc = st_insert_returning(st, out_id, "INSERT INTO scans (env, status, request, result, "
+				 "created) VALUES (?, ?, ?, '{}', ?) RETURNING id", "ttti", env,
+				 cal_scan_status_name(CAL_SCAN_PENDING), text, cal_time_now_us());
 	free(text);
-	return rc < 0 ? rc : 0;
+	return rc;
 }
 
-/* The scan record as callers see it. */
-static int scan_row_json(cal_store *st, json_t **out, db_stmt *s)
+int st_scan_row(cal_store *st, json_t **out, db_stmt *s, void *arg)
 {
 	json_t *request = NULL, *result = NULL;
 	int status = cal_scan_status_from_name(db_col_text(s, 2));
+	json_error_t jerr;
 	int rc;
 
+	(void)arg;
 	*out = NULL;
 	rc = st_json_load(st, &request, db_col_text(s, 3), "scan request");
 	if (rc == 0)
@@ -101,76 +80,40 @@ static int scan_row_json(cal_store *st, json_t **out, db_stmt *s)
 		json_decref(request);
 		return rc;
 	}
-	*out = json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
-			 (json_int_t)db_col_int64(s, 0), "environment", db_col_text(s, 1),
-			 "status", status >= 0 ? db_col_text(s, 2) : "unknown", "request", request,
-			 "result", result, "created", st_json_time(db_col_int64(s, 5), true),
-			 "started", st_json_time(db_col_int64(s, 6), !db_col_is_null(s, 6)),
-			 "finished", st_json_time(db_col_int64(s, 7), !db_col_is_null(s, 7)));
-	return *out ? 0 : cal_error_set(CAL_ENOMEM, "out of memory");
+	*out = json_pack_ex(&jerr, 0, "{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
+			    (json_int_t)db_col_int64(s, 0), "environment", db_col_text(s, 1),
+			    "status", status >= 0 ? db_col_text(s, 2) : "unknown", "request",
+			    request, "result", result,
+			    "created", st_json_time(db_col_int64(s, 5), true),
+			    "started", st_json_time(db_col_int64(s, 6), !db_col_is_null(s, 6)),
+			    "finished", st_json_time(db_col_int64(s, 7), !db_col_is_null(s, 7)));
+	/* Text the store did not write (not UTF-8) is said so, not called a
+	 * lack of memory. */
+	return *out ? 0
+		    : cal_error_set(CAL_EINVALID, "database '%s': scan %lld cannot be read: %s",
+				    db_name(st->db), (long long)db_col_int64(s, 0), jerr.text);
 }
-
-#define SCAN_COLUMNS "id, env, status, request, result, created, started, finished"
 
 int cal_store_scan_get(cal_store *st, json_t **out, int64_t id)
 {
-	db_stmt *s;
-	int rc;
+	int rc = st_query_row(st, out, st_scan_row, NULL, "SELECT " ST_SCAN_COLUMNS " FROM scans "
+			      "WHERE id = ?", "i", id);
 
-	*out = NULL;
-	rc = db_prepare(st->db, &s, "SELECT " SCAN_COLUMNS " FROM scans WHERE id = ?");
-	if (rc)
-		return rc;
-	rc = db_bind_int64(s, 1, id);
-	if (rc == 0)
-		rc = db_step(s);
-	if (rc == DB_ROW)
-		rc = scan_row_json(st, out, s);
-	else if (rc == DB_DONE)
+	if (rc == CAL_ENOTFOUND)
 		rc = cal_error_set(CAL_ENOTFOUND, "scan %lld not found", (long long)id);
-	db_reset(s);
 	return rc;
 }
 
 int cal_store_scan_list(cal_store *st, json_t **out, const char *env, int limit)
 {
-	json_t *arr = json_array();
-	db_stmt *s;
-	int rc;
-
-	*out = NULL;
-	if (!arr)
-		return cal_error_set(CAL_ENOMEM, "out of memory");
 	if (limit <= 0)
 		limit = 100;
 	if (env)
-		rc = db_prepare(st->db, &s, "SELECT " SCAN_COLUMNS " FROM scans WHERE env = ? "
-				"ORDER BY id DESC LIMIT ?");
-	else
-		rc = db_prepare(st->db, &s, "SELECT " SCAN_COLUMNS " FROM scans "
-				"ORDER BY id DESC LIMIT ?");
-	if (rc) {
-		json_decref(arr);
-		return rc;
-	}
-	if (env)
-		rc = db_bind_text(s, 1, env);
-	if (rc == 0)
-		rc = db_bind_int64(s, env ? 2 : 1, limit);
-	while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
-		json_t *scan;
-
-		rc = scan_row_json(st, &scan, s);
-		if (rc == 0 && json_array_append_new(arr, scan))
-			rc = cal_error_set(CAL_ENOMEM, "out of memory");
-	}
-	db_reset(s);
-	if (rc < 0) {
-		json_decref(arr);
-		return rc;
-	}
-	*out = arr;
-	return 0;
+		return st_query_rows(st, out, st_scan_row, NULL, "SELECT " ST_SCAN_COLUMNS " FROM "
+				     "scans WHERE env = ? ORDER BY id DESC LIMIT ?", "ti", env,
+				     (int64_t)limit);
+	return st_query_rows(st, out, st_scan_row, NULL, "SELECT " ST_SCAN_COLUMNS " FROM scans "
+			     "ORDER BY id DESC LIMIT ?", "i", (int64_t)limit);
 }
 
 /* Inside a transaction: merges `extra` into scan `id`'s result and sets
@@ -211,29 +154,12 @@ static int scan_write(cal_store *st, int64_t id, enum cal_scan_status status,
 	}
 	/* started: the first time the scan runs (or ends without running);
 	 * finished: when it reaches a final status. */
-	rc = db_prepare(st->db, &s,
-			"UPDATE scans SET status = ?, result = ?, "
-			"started = CASE WHEN started IS NULL AND ? = 1 THEN ? ELSE started END, "
-			"finished = CASE WHEN ? = 1 THEN ? ELSE finished END "
-			"WHERE id = ?");
-	if (rc)
-		goto out;
-	rc = db_bind_text(s, 1, cal_scan_status_name(status));
-	if (rc == 0)
-		rc = db_bind_text(s, 2, text);
-	if (rc == 0)
-		rc = db_bind_int64(s, 3, status == CAL_SCAN_RUNNING || scan_is_final(status));
-	if (rc == 0)
-		rc = db_bind_int64(s, 4, now);
-	if (rc == 0)
-		rc = db_bind_int64(s, 5, scan_is_final(status));
-	if (rc == 0)
-		rc = db_bind_int64(s, 6, now);
-	if (rc == 0)
-		rc = db_bind_int64(s, 7, id);
-	if (rc == 0)
-		rc = db_step(s);
-	db_reset(s);
+	rc = st_exec(st, NULL, "UPDATE scans SET status = ?, result = ?, "
+		     "started = CASE WHEN started IS NULL AND ? = 1 THEN ? ELSE started END, "
+		     "finished = CASE WHEN ? = 1 THEN ? ELSE finished END WHERE id = ?",
+		     "ttiiiii", cal_scan_status_name(status), text,
+		     (int64_t)(status == CAL_SCAN_RUNNING || scan_is_final(status)), now,
+		     (int64_t)scan_is_final(status), now, id);
 out:
 	free(text);
 	json_decref(result);

@@ -41,10 +41,12 @@ const char st_ddl_schedules[] =
 	"id, env, kind, freq, cron, timezone, request, enabled, created, updated, last_run, " \
 	"next_run, last_scan_id, runs"
 
-static int sched_row(cal_store *st, json_t **out, db_stmt *s)
+static int sched_row(cal_store *st, json_t **out, db_stmt *s, void *arg)
 {
 	json_t *request = NULL;
 	int rc = st_json_load(st, &request, db_col_text(s, 6), "schedule request");
+
+	(void)arg;
 
 	*out = NULL;
 	if (rc)
@@ -148,49 +150,12 @@ int cal_store_schedule_update(cal_store *st, int64_t id, const json_t *sc)
 
 int cal_store_schedule_get(cal_store *st, json_t **out, int64_t id)
 {
-	db_stmt *s;
-	int rc;
+	int rc = st_query_row(st, out, sched_row, NULL, "SELECT " SCHED_COLUMNS " FROM schedules "
+			      "WHERE id = ?", "i", id);
 
-	*out = NULL;
-	rc = db_prepare(st->db, &s, "SELECT " SCHED_COLUMNS " FROM schedules WHERE id = ?");
-	if (rc)
-		return rc;
-	rc = st_bind_fmt(s, "i", id);
-	if (rc == 0)
-		rc = db_step(s);
-	if (rc == DB_ROW)
-		rc = sched_row(st, out, s);
-	else if (rc == DB_DONE)
+	if (rc == CAL_ENOTFOUND)
 		rc = cal_error_set(CAL_ENOTFOUND, "schedule %lld not found", (long long)id);
-	db_reset(s);
 	return rc;
-}
-
-/* Runs a SELECT of SCHED_COLUMNS and collects the rows. */
-static int sched_collect(cal_store *st, json_t **out, struct st_sql *sql)
-{
-	json_t *arr = json_array();
-	db_stmt *s = NULL;
-	int rc;
-
-	*out = NULL;
-	if (!arr)
-		return cal_error_set(CAL_ENOMEM, "out of memory");
-	rc = st_sql_prepare(st, &s, sql);
-	while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
-		json_t *row = NULL;
-
-		rc = sched_row(st, &row, s);
-		if (rc == 0 && json_array_append_new(arr, row))
-			rc = cal_error_set(CAL_ENOMEM, "out of memory");
-	}
-	db_reset(s);
-	if (rc < 0) {
-		json_decref(arr);
-		return rc;
-	}
-	*out = arr;
-	return 0;
 }
 
 int cal_store_schedule_list(cal_store *st, json_t **out, const struct cal_schedule_query *q)
@@ -209,7 +174,7 @@ int cal_store_schedule_list(cal_store *st, json_t **out, const struct cal_schedu
 	st_sql_add(&sql, " ORDER BY id");
 	st_sql_int(&sql, " LIMIT ?", q->limit > 0 ? q->limit : 1000);
 	st_sql_int(&sql, " OFFSET ?", q->offset > 0 ? q->offset : 0);
-	rc = sched_collect(st, out, &sql);
+	rc = st_sql_rows(st, out, &sql, sched_row, NULL);
 	st_sql_fini(&sql);
 	return rc;
 }
@@ -233,7 +198,7 @@ int cal_store_schedule_due(cal_store *st, json_t **out, int64_t now)
 	st_sql_add(&sql, "SELECT " SCHED_COLUMNS " FROM schedules WHERE enabled = 1 AND "
 			 "next_run IS NOT NULL");
 	st_sql_int(&sql, " AND next_run <= ? ORDER BY next_run, id", now);
-	rc = sched_collect(st, out, &sql);
+	rc = st_sql_rows(st, out, &sql, sched_row, NULL);
 	st_sql_fini(&sql);
 	return rc;
 }

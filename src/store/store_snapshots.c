@@ -23,7 +23,6 @@
  */
 #include "store/store_int.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,35 +53,6 @@ const char st_ddl_snapshots[] =
 
 #define SN_DAY_US (86400LL * 1000000LL)
 #define SN_NAME_MAX 64
-
-int st_run(cal_store *st, int64_t *changes, const char *sql, const char *types, ...)
-{
-	va_list ap;
-	db_stmt *s;
-	int rc;
-
-	if (changes)
-		*changes = 0;
-	rc = db_prepare(st->db, &s, sql);
-	if (rc)
-		return rc;
-	va_start(ap, types);
-	for (int i = 0; types[i] && rc == 0; i++) {
-		if (types[i] == 't')
-			rc = db_bind_text(s, i + 1, va_arg(ap, const char *));
-		else if (types[i] == 'i')
-			rc = db_bind_int64(s, i + 1, va_arg(ap, int64_t));
-		else
-			rc = db_bind_null(s, i + 1);
-	}
-	va_end(ap);
-	while (rc == 0 && (rc = db_step(s)) == DB_ROW)
-		rc = 0;
-	if (rc == DB_DONE && changes)
-		*changes = db_changes(s);
-	db_reset(s);
-	return rc < 0 ? rc : 0;
-}
 
 int cal_store_snapshot_name_check(const char *name)
 {
@@ -129,13 +99,14 @@ int cal_store_snapshot_name_check(const char *name)
 #define SN_COLUMNS "name, env, ts, created, scan_id, clique, note, pinned, sources, counts, " \
 		   "clique_state"
 
-static int sn_row_json(cal_store *st, json_t **out, db_stmt *s)
+static int sn_row_json(cal_store *st, json_t **out, db_stmt *s, void *arg)
 {
 	json_t *sources = NULL, *counts = NULL, *cstate = NULL;
 	const char *clique = db_col_text(s, 5);
 	char *scope = NULL;
 	int rc;
 
+	(void)arg;
 	*out = NULL;
 	rc = st_json_load(st, &sources, db_col_text(s, 8), "snapshot sources");
 	if (rc == 0)
@@ -172,64 +143,38 @@ static int sn_row_json(cal_store *st, json_t **out, db_stmt *s)
 	return rc;
 }
 
+/* CAL_ENOTFOUND naming snapshot `name` of `env`; `hint` adds where to
+ * find the names. */
+static int sn_not_found(const char *env, const char *name, bool hint)
+{
+	char *esc = cal_str_escape(name);
+	int rc = cal_error_set(CAL_ENOTFOUND, "no snapshot '%s' in environment '%s'%s",
+			       esc ? esc : "?", env,
+			       hint ? " (`calipso snapshot list` shows them)" : "");
+
+	free(esc);
+	return rc;
+}
+
 int cal_store_snapshot_get(cal_store *st, json_t **out, const char *env, const char *name)
 {
-	db_stmt *s;
 	int rc;
 
 	*out = NULL;
 	if (!env || !name)
 		return cal_error_set(CAL_EINVALID, "snapshot lookup needs an environment and a name");
-	rc = db_prepare(st->db, &s, "SELECT " SN_COLUMNS " FROM snapshots WHERE env = ? AND "
-			"name = ?");
-	if (rc)
-		return rc;
-	rc = db_bind_text(s, 1, env);
-	if (rc == 0)
-		rc = db_bind_text(s, 2, name);
-	if (rc == 0)
-		rc = db_step(s);
-	if (rc == DB_ROW) {
-		rc = sn_row_json(st, out, s);
-	} else if (rc == DB_DONE) {
-		char *esc = cal_str_escape(name);
-
-		rc = cal_error_set(CAL_ENOTFOUND, "no snapshot '%s' in environment '%s' "
-				   "(`calipso snapshot list` shows them)", esc ? esc : "?", env);
-		free(esc);
-	}
-	db_reset(s);
-	return rc;
+	rc = st_query_row(st, out, sn_row_json, NULL, "SELECT " SN_COLUMNS " FROM snapshots "
+			  "WHERE env = ? AND name = ?", "tt", env, name);
+	return rc == CAL_ENOTFOUND ? sn_not_found(env, name, true) : rc;
 }
 
 int cal_store_snapshot_list(cal_store *st, json_t **out, const char *env)
 {
-	json_t *arr = json_array();
-	db_stmt *s;
-	int rc;
-
-	*out = NULL;
-	if (!arr)
-		return cal_error_set(CAL_ENOMEM, "out of memory");
-	rc = db_prepare(st->db, &s, env ? "SELECT " SN_COLUMNS " FROM snapshots WHERE env = ? "
-				    "ORDER BY ts, created, id"
-				  : "SELECT " SN_COLUMNS " FROM snapshots ORDER BY env, ts, created, id");
-	if (rc == 0 && env)
-		rc = db_bind_text(s, 1, env);
-	while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
-		json_t *snap;
-
-		rc = sn_row_json(st, &snap, s);
-		if (rc == 0 && json_array_append_new(arr, snap))
-			rc = cal_error_set(CAL_ENOMEM, "out of memory");
-	}
-	db_reset(s);
-	if (rc < 0) {
-		json_decref(arr);
-		return rc;
-	}
-	*out = arr;
-	return 0;
+	if (env)
+		return st_query_rows(st, out, sn_row_json, NULL, "SELECT " SN_COLUMNS " FROM "
+				     "snapshots WHERE env = ? ORDER BY ts, created, id", "t", env);
+	return st_query_rows(st, out, sn_row_json, NULL, "SELECT " SN_COLUMNS " FROM snapshots "
+			     "ORDER BY env, ts, created, id", "");
 }
 
 int cal_store_snapshot_remove(cal_store *st, const char *env, const char *name)
@@ -239,15 +184,8 @@ int cal_store_snapshot_remove(cal_store *st, const char *env, const char *name)
 
 	if (!env || !name)
 		return cal_error_set(CAL_EINVALID, "snapshot removal needs an environment and a name");
-	rc = st_run(st, &n, "DELETE FROM snapshots WHERE env = ? AND name = ?", "tt", env, name);
-	if (rc == 0 && n == 0) {
-		char *esc = cal_str_escape(name);
-
-		rc = cal_error_set(CAL_ENOTFOUND, "no snapshot '%s' in environment '%s'",
-				   esc ? esc : "?", env);
-		free(esc);
-	}
-	return rc;
+	rc = st_exec(st, &n, "DELETE FROM snapshots WHERE env = ? AND name = ?", "tt", env, name);
+	return rc == 0 && n == 0 ? sn_not_found(env, name, false) : rc;
 }
 
 int cal_store_snapshot_pin(cal_store *st, const char *env, const char *name, bool pinned)
@@ -257,16 +195,9 @@ int cal_store_snapshot_pin(cal_store *st, const char *env, const char *name, boo
 
 	if (!env || !name)
 		return cal_error_set(CAL_EINVALID, "pinning needs an environment and a name");
-	rc = st_run(st, &n, "UPDATE snapshots SET pinned = ? WHERE env = ? AND name = ?", "itt",
-		    (int64_t)pinned, env, name);
-	if (rc == 0 && n == 0) {
-		char *esc = cal_str_escape(name);
-
-		rc = cal_error_set(CAL_ENOTFOUND, "no snapshot '%s' in environment '%s'",
-				   esc ? esc : "?", env);
-		free(esc);
-	}
-	return rc;
+	rc = st_exec(st, &n, "UPDATE snapshots SET pinned = ? WHERE env = ? AND name = ?", "itt",
+		     (int64_t)pinned, env, name);
+	return rc == 0 && n == 0 ? sn_not_found(env, name, false) : rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -346,16 +277,9 @@ static int sn_counts_side(cal_store *st, json_t *counts, const char *sql, const 
 	db_stmt *s;
 	int rc;
 
-	rc = db_prepare(st->db, &s, sql);
+	rc = st_prepare(st, &s, sql, "tiii", env, a, b, c);
 	if (rc)
 		return rc;
-	rc = db_bind_text(s, 1, env);
-	if (rc == 0)
-		rc = db_bind_int64(s, 2, a);
-	if (rc == 0)
-		rc = db_bind_int64(s, 3, b);
-	if (rc == 0)
-		rc = db_bind_int64(s, 4, c);
 	while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
 		json_int_t n = sign * (json_int_t)db_col_int64(s, 1);
 
@@ -387,13 +311,8 @@ static int sn_counts(cal_store *st, json_t **out, const char *env, int64_t ts)
 	int rc;
 
 	*out = NULL;
-	rc = db_prepare(st->db, &s, "SELECT ts, counts FROM snapshots WHERE env = ? AND ts <= ? "
-			"ORDER BY ts DESC, id DESC LIMIT 1");
-	if (rc)
-		return rc;
-	rc = db_bind_text(s, 1, env);
-	if (rc == 0)
-		rc = db_bind_int64(s, 2, ts);
+	rc = st_prepare(st, &s, "SELECT ts, counts FROM snapshots WHERE env = ? AND ts <= ? "
+			"ORDER BY ts DESC, id DESC LIMIT 1", "ti", env, ts);
 	if (rc == 0)
 		rc = db_step(s);
 	if (rc == DB_ROW) {
@@ -613,11 +532,11 @@ int cal_store_retention_set(cal_store *st, const char *env, const struct cal_ret
 	rc = sn_policy_check(r);
 	if (rc)
 		return rc;
-	return st_run(st, NULL, "INSERT INTO snapshot_policy (env, keep_last, keep_days, "
-		      "pruned_before, updated) VALUES (?, ?, ?, 0, ?) ON CONFLICT (env) DO UPDATE "
-		      "SET keep_last = excluded.keep_last, keep_days = excluded.keep_days, "
-		      "updated = excluded.updated", "tiii", env, (int64_t)r->keep_last,
-		      (int64_t)r->keep_days, cal_time_now_us());
+	return st_exec(st, NULL, "INSERT INTO snapshot_policy (env, keep_last, keep_days, "
+		       "pruned_before, updated) VALUES (?, ?, ?, 0, ?) ON CONFLICT (env) DO UPDATE "
+		       "SET keep_last = excluded.keep_last, keep_days = excluded.keep_days, "
+		       "updated = excluded.updated", "tiii", env, (int64_t)r->keep_last,
+		       (int64_t)r->keep_days, cal_time_now_us());
 }
 
 /* Snapshots of env newest first: names (array) and which are kept. */
@@ -690,27 +609,27 @@ int cal_store_prune(cal_store *st, json_t **out, const char *env, const struct c
 	json_array_foreach(removed, i, v) {
 		if (rc)
 			break;
-		rc = st_run(st, NULL, "DELETE FROM snapshots WHERE env = ? AND name = ?", "tt", env,
-			    json_string_value(v));
+		rc = st_exec(st, NULL, "DELETE FROM snapshots WHERE env = ? AND name = ?", "tt", env,
+			     json_string_value(v));
 	}
 	/* What no kept snapshot needs: closed before the horizon, and no
 	 * snapshot time in [valid_from, valid_to). */
 	if (rc == 0)
-		rc = st_run(st, &nobj, "DELETE FROM objects WHERE env = ? AND valid_to IS NOT NULL "
-			    "AND valid_to <= ? AND NOT EXISTS (SELECT 1 FROM snapshots s WHERE "
-			    "s.env = objects.env AND s.ts >= objects.valid_from AND "
-			    "s.ts < objects.valid_to)", "ti", env, horizon);
+		rc = st_exec(st, &nobj, "DELETE FROM objects WHERE env = ? AND valid_to IS NOT NULL "
+			     "AND valid_to <= ? AND NOT EXISTS (SELECT 1 FROM snapshots s WHERE "
+			     "s.env = objects.env AND s.ts >= objects.valid_from AND "
+			     "s.ts < objects.valid_to)", "ti", env, horizon);
 	if (rc == 0)
-		rc = st_run(st, &nlink, "DELETE FROM links WHERE env = ? AND valid_to IS NOT NULL "
-			    "AND valid_to <= ? AND NOT EXISTS (SELECT 1 FROM snapshots s WHERE "
-			    "s.env = links.env AND s.ts >= links.valid_from AND "
-			    "s.ts < links.valid_to)", "ti", env, horizon);
+		rc = st_exec(st, &nlink, "DELETE FROM links WHERE env = ? AND valid_to IS NOT NULL "
+			     "AND valid_to <= ? AND NOT EXISTS (SELECT 1 FROM snapshots s WHERE "
+			     "s.env = links.env AND s.ts >= links.valid_from AND "
+			     "s.ts < links.valid_to)", "ti", env, horizon);
 	if (rc == 0 && horizon > pruned_before)
-		rc = st_run(st, NULL, "INSERT INTO snapshot_policy (env, keep_last, keep_days, "
-			    "pruned_before, updated) VALUES (?, ?, ?, ?, ?) ON CONFLICT (env) DO "
-			    "UPDATE SET pruned_before = excluded.pruned_before, updated = "
-			    "excluded.updated", "tiiii", env, (int64_t)stored.keep_last,
-			    (int64_t)stored.keep_days, horizon, now);
+		rc = st_exec(st, NULL, "INSERT INTO snapshot_policy (env, keep_last, keep_days, "
+			     "pruned_before, updated) VALUES (?, ?, ?, ?, ?) ON CONFLICT (env) DO "
+			     "UPDATE SET pruned_before = excluded.pruned_before, updated = "
+			     "excluded.updated", "tiiii", env, (int64_t)stored.keep_last,
+			     (int64_t)stored.keep_days, horizon, now);
 	if (rc == 0)
 		rc = db_commit(st->db);
 	if (rc)
