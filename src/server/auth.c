@@ -9,6 +9,7 @@
  * Messages never include the token.
  */
 #include "server/server_int.h"
+#include "server/mhd_dl.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -33,14 +34,14 @@ static bool au_is_token(const char *t)
 
 int srv_auth_request(struct srv_req *r)
 {
-	const char *tok = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Auth-Token");
+	const char *tok = srv_mhd()->lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Auth-Token");
 	json_t *info = NULL;
 	size_t i;
 	json_t *role;
 	int rc;
 
 	if (!tok) {
-		const char *a = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+		const char *a = srv_mhd()->lookup_connection_value(r->conn, MHD_HEADER_KIND,
 							    MHD_HTTP_HEADER_AUTHORIZATION);
 
 		if (a && strncasecmp(a, "Bearer ", 7) == 0)

@@ -8,6 +8,7 @@
  * 503 by http.c), runs what is queued, and joins the workers.
  */
 #include "server/server_int.h"
+#include "server/mhd_dl.h"
 
 #include <stdlib.h>
 
@@ -63,7 +64,7 @@ static void *df_main(void *arg)
 		if (!r->answered)
 			srv_reply_error(r, 500, "the request gave no answer");
 		r->deferred_done = true;
-		MHD_resume_connection(r->conn);
+		srv_mhd()->resume_connection(r->conn);
 	}
 }
 
@@ -82,7 +83,7 @@ bool srv_defer_submit(struct srv_req *r)
 		return false;
 	}
 	/* Suspended under the lock: no worker can resume it before. */
-	MHD_suspend_connection(r->conn);
+	srv_mhd()->suspend_connection(r->conn);
 	if (d->tail)
 		d->tail->next = j;
 	else

@@ -25,6 +25,7 @@
  * before use.
  */
 #include "server/server_int.h"
+#include "server/mhd_dl.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -109,7 +110,7 @@ static void *http_uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
 		q = strchr(r->uri, '?');
 		r->path = q ? strndup(r->uri, (size_t)(q - r->uri)) : strdup(r->uri);
 	}
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	ci = srv_mhd()->get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci && ci->client_addr) {
 		const struct sockaddr *sa = ci->client_addr;
 
@@ -134,7 +135,7 @@ static void http_req_free(struct srv_req *r)
 	srv_args_free(&r->args);
 	srv_user_clear(&r->user);
 	if (r->resp)
-		MHD_destroy_response(r->resp);
+		srv_mhd()->destroy_response(r->resp);
 	free(r);
 }
 
@@ -167,26 +168,26 @@ static enum MHD_Result http_send(struct srv_req *r)
 	char ra[16];
 
 	if (!resp) {
-		resp = MHD_create_response_from_buffer(r->resp_len, r->resp_body ? r->resp_body : "",
+		resp = srv_mhd()->create_response_from_buffer(r->resp_len, r->resp_body ? r->resp_body : "",
 						       r->resp_body ? MHD_RESPMEM_MUST_FREE
 								    : MHD_RESPMEM_PERSISTENT);
 		if (!resp)
 			return MHD_NO;
 		r->resp_body = NULL; /* the response frees it */
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+		srv_mhd()->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 					r->ctype ? r->ctype : "application/json");
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+		srv_mhd()->add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	}
 	r->resp = NULL;
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	srv_mhd()->add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (r->status == MHD_HTTP_METHOD_NOT_ALLOWED && r->allow[0])
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+		srv_mhd()->add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
 	if (r->retry_after > 0) {
 		snprintf(ra, sizeof(ra), "%d", r->retry_after);
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+		srv_mhd()->add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
 	}
-	ret = MHD_queue_response(r->conn, r->status ? r->status : 500, resp);
-	MHD_destroy_response(resp);
+	ret = srv_mhd()->queue_response(r->conn, r->status ? r->status : 500, resp);
+	srv_mhd()->destroy_response(resp);
 	return ret;
 }
 
@@ -294,7 +295,7 @@ static enum MHD_Result http_access_cb(void *cls, struct MHD_Connection *c, const
 	if (!r)
 		return MHD_NO;
 	if (!r->started) {
-		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		const char *cl = srv_mhd()->lookup_connection_value(c, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
 
 		r->started = true;
@@ -550,20 +551,23 @@ static int http_start(struct srv *s)
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 			     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *info;
+	const struct srv_mhd_api *mhd = srv_mhd();
 	int rc;
 
+	if (!mhd)
+		return CAL_EIO;
 	rc = http_parse_listen(&addr, &alen, s->opts.listen);
 	if (rc)
 		return rc;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (s->tls_cert) {
-		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+		if (mhd->is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
 			return cal_error_set(CAL_EINVALID, "this libmicrohttpd has no TLS support");
 		flags |= MHD_USE_TLS;
 	}
 	if (s->tls_cert)
-		s->daemon = MHD_start_daemon(
+		s->daemon = mhd->start_daemon(
 			flags, 0, NULL, NULL, http_access_cb, s, MHD_OPTION_EXTERNAL_LOGGER,
 			http_mhd_log, s, MHD_OPTION_SOCK_ADDR, &addr,
 			MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)s->opts.threads,
@@ -574,7 +578,7 @@ static int http_start(struct srv *s)
 			http_completed_cb, s, MHD_OPTION_HTTPS_MEM_CERT, s->tls_cert, MHD_OPTION_HTTPS_MEM_KEY,
 			s->tls_key, MHD_OPTION_END);
 	else
-		s->daemon = MHD_start_daemon(
+		s->daemon = mhd->start_daemon(
 			flags, 0, NULL, NULL, http_access_cb, s, MHD_OPTION_EXTERNAL_LOGGER,
 			http_mhd_log, s, MHD_OPTION_SOCK_ADDR, &addr,
 			MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)s->opts.threads,
@@ -587,7 +591,7 @@ static int http_start(struct srv *s)
 	if (!s->daemon)
 		return cal_error_set(CAL_EIO, "cannot listen on %s (address in use, or not an "
 				     "address of this machine)", s->opts.listen);
-	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	info = mhd->get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : 0;
 	return 0;
 }
@@ -600,7 +604,7 @@ static void http_stop(struct srv *s)
 	atomic_store(&s->stopping, true);
 	if (s->daemon) {
 		/* No new connections; let the requests in flight finish. */
-		fd = MHD_quiesce_daemon(s->daemon);
+		fd = srv_mhd()->quiesce_daemon(s->daemon);
 		if (fd != MHD_INVALID_SOCKET)
 			close(fd);
 		while (atomic_load(&s->inflight) > 0 && cal_time_mono_us() < deadline) {
@@ -617,7 +621,7 @@ static void http_stop(struct srv *s)
 	 * goes. */
 	srv_defer_stop(s->defer);
 	if (s->daemon) {
-		MHD_stop_daemon(s->daemon);
+		srv_mhd()->stop_daemon(s->daemon);
 		s->daemon = NULL;
 	}
 	srv_defer_free(s->defer);
@@ -647,6 +651,12 @@ int cal_server_run(const struct cal_server_opts *opts)
 	if (!s->opts.tls_cert != !s->opts.tls_key) {
 		free(s);
 		return cal_error_set(CAL_EINVALID, "--tls-cert and --tls-key go together");
+	}
+	/* libmicrohttpd before anything that touches the store or starts a
+	 * thread: without it there is no server to start. */
+	if (!srv_mhd()) {
+		free(s);
+		return CAL_EIO;
 	}
 	if (pthread_key_create(&s->store_key, http_store_destroy)) {
 		free(s);

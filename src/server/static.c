@@ -7,6 +7,7 @@
  * cannot lead out of it).
  */
 #include "server/server_int.h"
+#include "server/mhd_dl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -111,15 +112,15 @@ bool srv_static_serve(struct srv_req *r)
 		free(real);
 		return false;
 	}
-	resp = MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
+	resp = srv_mhd()->create_response_from_fd((uint64_t)sb.st_size, fd);
 	if (!resp) {
 		close(fd);
 		free(real);
 		return false;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, st_content_type(real));
+	srv_mhd()->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, st_content_type(real));
 	/* index.html names the hashed assets: always revalidated. */
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+	srv_mhd()->add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
 				strstr(real, "/index.html") ? "no-cache" : "public, max-age=300");
 	free(real);
 	r->resp = resp;
