@@ -1,6 +1,6 @@
 /* report_svg.c - DOT -> SVG with Graphviz's library (libgvc), for graphs
- * inlined in HTML reports: gvContext, agmemread, gvLayout(dot),
- * gvRenderData(svg).
+ * inlined in HTML reports: gvContext, agmemread, rs_gv.layout(dot),
+ * rs_gv.render_data(svg).
  *
  * libgvc keeps global state (its error handler, the plugin list of a
  * context) and is not thread-safe: every call here holds one mutex.  Its
@@ -13,6 +13,10 @@
  * The XML prolog, DOCTYPE and comments Graphviz writes before <svg> are
  * cut, so that the SVG can sit inside an HTML page.
  *
+ * libgvc and libcgraph are not linked: the first graph loads libgvc.so.6
+ * (cal_dl_load), which brings libcgraph; both libraries' functions are
+ * found through its handle.
+ *
  * Trust: DOT text comes from rp_clique_dot(), which quotes every name.
  */
 #include "report/report_int.h"
@@ -22,6 +26,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Graphviz's functions, with its own prototypes (gvc.h, cgraph.h). */
+struct rs_gv_api {
+	__typeof__(gvContext) *context;
+	__typeof__(agmemread) *memread;
+	__typeof__(gvLayout) *layout;
+	__typeof__(gvRenderData) *render_data;
+	__typeof__(gvFreeLayout) *free_layout;
+	__typeof__(gvFreeRenderData) *free_render_data;
+	__typeof__(agclose) *close;
+	__typeof__(agseterrf) *seterrf;
+};
+
+static struct rs_gv_api rs_gv;
+
+static const struct cal_dl_sym rs_gv_syms[] = {
+	{ "gvContext", &rs_gv.context },
+	{ "agmemread", &rs_gv.memread },
+	{ "gvLayout", &rs_gv.layout },
+	{ "gvRenderData", &rs_gv.render_data },
+	{ "gvFreeLayout", &rs_gv.free_layout },
+	{ "gvFreeRenderData", &rs_gv.free_render_data },
+	{ "agclose", &rs_gv.close },
+	{ "agseterrf", &rs_gv.seterrf },
+	{ NULL, NULL },
+};
+
+static struct cal_dl_lib rs_gv_lib = {
+	.soname = "libgvc.so.6",
+	.name = "Graphviz's libgvc",
+	.package = "libgvc6",
+	.purpose = "to draw graphs in reports",
+	.syms = rs_gv_syms,
+};
 
 static pthread_mutex_t rs_lock = PTHREAD_MUTEX_INITIALIZER;
 static char rs_err[512];
@@ -57,32 +95,35 @@ int cal_report_svg(char **out, const char *dot)
 	*out = NULL;
 	if (!dot || !*dot)
 		return cal_error_set(CAL_EINVALID, "empty graph");
+	rc = cal_dl_load(&rs_gv_lib);
+	if (rc)
+		return rc;
 	pthread_mutex_lock(&rs_lock);
 	rs_err[0] = '\0';
-	prev = agseterrf(rs_on_error);
+	prev = rs_gv.seterrf(rs_on_error);
 	if (!rs_gvc)
-		rs_gvc = gvContext();
+		rs_gvc = rs_gv.context();
 	gvc = rs_gvc;
 	if (!gvc) {
 		rc = cal_error_set(CAL_ENOMEM, "cannot start Graphviz");
 		goto out;
 	}
-	g = agmemread(dot);
+	g = rs_gv.memread(dot);
 	if (!g) {
 		rc = cal_error_set(CAL_EINVALID, "Graphviz cannot read the graph: %s", rs_message());
 		goto out;
 	}
-	if (gvLayout(gvc, g, "dot") != 0) {
+	if (rs_gv.layout(gvc, g, "dot") != 0) {
 		rc = cal_error_set(CAL_EIO, "Graphviz cannot lay the graph out (is the dot layout "
 				   "plugin of libgvc installed?): %s", rs_message());
 		goto out;
 	}
-	if (gvRenderData(gvc, g, "svg", &data, &len) != 0 || !data) {
+	if (rs_gv.render_data(gvc, g, "svg", &data, &len) != 0 || !data) {
 		rc = cal_error_set(CAL_EIO, "Graphviz cannot render SVG: %s", rs_message());
-		gvFreeLayout(gvc, g);
+		rs_gv.free_layout(gvc, g);
 		goto out;
 	}
-	gvFreeLayout(gvc, g);
+	rs_gv.free_layout(gvc, g);
 	start = strstr(data, "<svg");
 	if (!start) {
 		rc = cal_error_set(CAL_EIO, "Graphviz wrote no <svg> element");
@@ -93,10 +134,10 @@ int cal_report_svg(char **out, const char *dot)
 		rc = cal_error_set(CAL_ENOMEM, "out of memory");
 out:
 	if (data)
-		gvFreeRenderData(data);
+		rs_gv.free_render_data(data);
 	if (g)
-		agclose(g);
-	agseterrf(prev);
+		rs_gv.close(g);
+	rs_gv.seterrf(prev);
 	pthread_mutex_unlock(&rs_lock);
 	return rc;
 }
