@@ -135,6 +135,29 @@ int srv_check_env_exists(struct srv_req *r, const char *env)
 	return 0;
 }
 
+bool srv_page_take(int *skip, const json_t *page, int limit)
+{
+	if (*skip > 0) {
+		(*skip)--;
+		return false;
+	}
+	return (int)json_array_size(page) < limit;
+}
+
+void srv_reply_rows(struct srv_req *r, json_t *rows, const char *env, const char *one,
+		    const char *key)
+{
+	if (one && json_array_size(rows) == 0) {
+		if (srv_check_env_exists(r, env) == 0)
+			srv_reply_error(r, 404, "%s not found in environment '%s'", one, env);
+	} else if (one) {
+		srv_reply_json(r, 200, json_incref(json_array_get(rows, 0)));
+	} else if (json_array_size(rows) > 0 || srv_check_env_exists(r, env) == 0) {
+		srv_reply_json(r, 200, json_pack("{s:O}", key, rows));
+	}
+	json_decref(rows);
+}
+
 const char *const srv_object_types[] = {
 	"environment", "region",   "availability_zone", "aggregate",	 "project",
 	"host",	       "instance", "vnic",		"vservice",	 "network",

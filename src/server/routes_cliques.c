@@ -161,13 +161,18 @@ static bool ct_field_has(const json_t *t, const char *key, const char *v)
 	return clq_in(f, v);
 }
 
-static void ct_get(struct srv_req *r)
+/* GET of clique types: the types `keep` accepts, paged (page_idx), each
+ * shown by `view` (NULL: as stored); the one named by parameter id_idx
+ * when it is set. */
+static void ct_list(struct srv_req *r, int id_idx, int page_idx,
+		    bool (*keep)(const struct srv_req *r, const json_t *t),
+		    json_t *(*view)(const json_t *t), const char *key)
 {
 	json_t *types = NULL, *out = json_array(), *t;
 	int offset, limit, rc;
 	size_t i;
 
-	limit = srv_page_limit(r, CT_PAGE, &offset);
+	limit = srv_page_limit(r, page_idx, &offset);
 	rc = cal_clique_types_list(r->st, &types);
 	if (rc) {
 		json_decref(out);
@@ -175,29 +180,16 @@ static void ct_get(struct srv_req *r)
 		return;
 	}
 	json_array_foreach(types, i, t) {
-		if ((r->p[CT_ID].set && strcmp(cal_json_str(t, "id"), r->p[CT_ID].s)) ||
-		    (r->p[CT_ENV].set && !ct_field_has(t, "environment", r->p[CT_ENV].s)) ||
-		    (r->p[CT_FOCAL_TYPE].set &&
-		     strcmp(cal_json_str(t, "focal_point_type"), r->p[CT_FOCAL_TYPE].s)) ||
-		    (r->p[CT_LINK_TYPE].set &&
-		     !clq_in(json_object_get(t, "link_types"), r->p[CT_LINK_TYPE].s)) ||
-		    (r->p[CT_NAME].set && !ct_field_has(t, "name", r->p[CT_NAME].s)) ||
-		    (r->p[CT_DIST].set && !ct_field_has(t, "distribution", r->p[CT_DIST].s)) ||
-		    (r->p[CT_MECH].set && !ct_field_has(t, "mechanism_drivers", r->p[CT_MECH].s)) ||
-		    (r->p[CT_TYPE_DRV].set &&
-		     !ct_field_has(t, "type_drivers", r->p[CT_TYPE_DRV].s)))
+		if ((r->p[id_idx].set && strcmp(cal_json_str(t, "id"), r->p[id_idx].s)) ||
+		    !keep(r, t))
 			continue;
-		if (offset > 0) {
-			offset--;
-			continue;
-		}
-		if ((int)json_array_size(out) < limit)
-			json_array_append(out, t);
+		if (srv_page_take(&offset, out, limit))
+			json_array_append_new(out, view ? view(t) : json_incref(t));
 	}
 	json_decref(types);
-	if (r->p[CT_ID].set) {
+	if (r->p[id_idx].set) {
 		if (json_array_size(out) == 0) {
-			char *e = cal_str_escape(r->p[CT_ID].s);
+			char *e = cal_str_escape(r->p[id_idx].s);
 
 			srv_reply_error(r, 404, "clique type '%s' not found", e ? e : "?");
 			free(e);
@@ -207,7 +199,25 @@ static void ct_get(struct srv_req *r)
 		json_decref(out);
 		return;
 	}
-	srv_reply_json(r, 200, json_pack("{s:o}", "clique_types", out));
+	srv_reply_json(r, 200, json_pack("{s:o}", key, out));
+}
+
+static bool ct_keep(const struct srv_req *r, const json_t *t)
+{
+	return !((r->p[CT_ENV].set && !ct_field_has(t, "environment", r->p[CT_ENV].s)) ||
+		 (r->p[CT_FOCAL_TYPE].set &&
+		  strcmp(cal_json_str(t, "focal_point_type"), r->p[CT_FOCAL_TYPE].s)) ||
+		 (r->p[CT_LINK_TYPE].set &&
+		  !clq_in(json_object_get(t, "link_types"), r->p[CT_LINK_TYPE].s)) ||
+		 (r->p[CT_NAME].set && !ct_field_has(t, "name", r->p[CT_NAME].s)) ||
+		 (r->p[CT_DIST].set && !ct_field_has(t, "distribution", r->p[CT_DIST].s)) ||
+		 (r->p[CT_MECH].set && !ct_field_has(t, "mechanism_drivers", r->p[CT_MECH].s)) ||
+		 (r->p[CT_TYPE_DRV].set && !ct_field_has(t, "type_drivers", r->p[CT_TYPE_DRV].s)));
+}
+
+static void ct_get(struct srv_req *r)
+{
+	ct_list(r, CT_ID, CT_PAGE, ct_keep, NULL, "clique_types");
 }
 
 static const struct srv_field ct_body[] = {
@@ -278,52 +288,26 @@ static const struct srv_param cc_params[] = {
 	SRV_PARAM_END,
 };
 
+static bool cc_keep(const struct srv_req *r, const json_t *t)
+{
+	return !((r->p[CC_FOCAL_TYPE].set &&
+		  strcmp(cal_json_str(t, "focal_point_type"), r->p[CC_FOCAL_TYPE].s)) ||
+		 (r->p[CC_CONSTRAINT].set &&
+		  !clq_in(json_object_get(t, "constraints"), r->p[CC_CONSTRAINT].s)));
+}
+
+static json_t *cc_view(const json_t *t)
+{
+	json_t *cons = json_object_get(t, "constraints");
+
+	return json_pack("{s:s, s:s, s:o}", "id", cal_json_str(t, "id"), "focal_point_type",
+			 cal_json_str(t, "focal_point_type"), "constraints",
+			 cons ? json_incref(cons) : json_array());
+}
+
 static void cc_get(struct srv_req *r)
 {
-	json_t *types = NULL, *out = json_array(), *t;
-	int offset, limit, rc;
-	size_t i;
-
-	limit = srv_page_limit(r, CC_PAGE, &offset);
-	rc = cal_clique_types_list(r->st, &types);
-	if (rc) {
-		json_decref(out);
-		srv_reply_cal(r, rc);
-		return;
-	}
-	json_array_foreach(types, i, t) {
-		json_t *cons = json_object_get(t, "constraints");
-
-		if ((r->p[CC_ID].set && strcmp(cal_json_str(t, "id"), r->p[CC_ID].s)) ||
-		    (r->p[CC_FOCAL_TYPE].set &&
-		     strcmp(cal_json_str(t, "focal_point_type"), r->p[CC_FOCAL_TYPE].s)) ||
-		    (r->p[CC_CONSTRAINT].set && !clq_in(cons, r->p[CC_CONSTRAINT].s)))
-			continue;
-		if (offset > 0) {
-			offset--;
-			continue;
-		}
-		if ((int)json_array_size(out) < limit)
-			json_array_append_new(out, json_pack("{s:s, s:s, s:o}", "id",
-							     cal_json_str(t, "id"), "focal_point_type",
-							     cal_json_str(t, "focal_point_type"),
-							     "constraints",
-							     cons ? json_incref(cons) : json_array()));
-	}
-	json_decref(types);
-	if (r->p[CC_ID].set) {
-		if (json_array_size(out) == 0) {
-			char *e = cal_str_escape(r->p[CC_ID].s);
-
-			srv_reply_error(r, 404, "clique type '%s' not found", e ? e : "?");
-			free(e);
-		} else {
-			srv_reply_json(r, 200, json_incref(json_array_get(out, 0)));
-		}
-		json_decref(out);
-		return;
-	}
-	srv_reply_json(r, 200, json_pack("{s:o}", "clique_constraints", out));
+	ct_list(r, CC_ID, CC_PAGE, cc_keep, cc_view, "clique_constraints");
 }
 
 const struct srv_route srv_routes_cliques[] = {

@@ -5,6 +5,7 @@
  */
 #include "server/server_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,7 @@ static void cts_get(struct srv_req *r)
 	const char *env = r->p[CTS_ENV].s;
 	json_t *arr = NULL;
 	int64_t id = r->p[CTS_ID].set ? r->p[CTS_ID].i : 0;
+	char one[48];
 	int offset, limit, rc;
 
 	if (srv_require_env(r, env, false))
@@ -37,23 +39,8 @@ static void cts_get(struct srv_req *r)
 		srv_reply_cal(r, rc);
 		return;
 	}
-	if (id) {
-		if (json_array_size(arr) == 0) {
-			json_decref(arr);
-			if (srv_check_env_exists(r, env) == 0)
-				srv_reply_error(r, 404, "connection test %lld not found in "
-						"environment '%s'", (long long)id, env);
-			return;
-		}
-		srv_reply_json(r, 200, json_incref(json_array_get(arr, 0)));
-		json_decref(arr);
-		return;
-	}
-	if (json_array_size(arr) == 0 && srv_check_env_exists(r, env)) {
-		json_decref(arr);
-		return;
-	}
-	srv_reply_json(r, 200, json_pack("{s:o}", "connection_tests", arr));
+	snprintf(one, sizeof(one), "connection test %lld", (long long)id);
+	srv_reply_rows(r, arr, env, id ? one : NULL, "connection_tests");
 }
 
 static const struct srv_field cts_body[] = {

@@ -60,7 +60,7 @@ static void inv_get(struct srv_req *r)
 	const char *parent_path = r->p[INV_PARENT_PATH].s;
 	struct cal_query q = { .env = env, .with_volatile = true };
 	bool post = false;
-	json_t *arr = NULL, *page;
+	json_t *arr = NULL;
 	int offset, limit, rc;
 
 	if (srv_require_env(r, env, false))
@@ -119,25 +119,13 @@ static void inv_get(struct srv_req *r)
 			bool keep = id_path ? strcmp(p, id_path) == 0
 					    : inv_under(p, parent_path, r->p[INV_SUB_TREE].b);
 
-			if (!keep)
-				continue;
-			if (skip > 0) {
-				skip--;
-				continue;
-			}
-			if ((int)json_array_size(kept) >= limit)
-				break;
-			json_array_append(kept, o);
+			if (keep && srv_page_take(&skip, kept, limit))
+				json_array_append(kept, o);
 		}
 		json_decref(arr);
 		arr = kept;
 	}
-	if (json_array_size(arr) == 0 && srv_check_env_exists(r, env)) {
-		json_decref(arr);
-		return;
-	}
-	page = json_pack("{s:o}", "objects", arr);
-	srv_reply_json(r, 200, page);
+	srv_reply_rows(r, arr, env, NULL, "objects");
 }
 
 /* ------------------------------------------------------------------ */

@@ -105,39 +105,21 @@ static void lnk_get(struct srv_req *r)
 		return;
 	}
 	if (r->p[LNK_ID].set) {
-		if (json_array_size(arr) == 0) {
-			char *e = cal_str_escape(r->p[LNK_ID].s);
+		char *e = cal_str_escape(r->p[LNK_ID].s);
+		char *one = cal_strdup_printf("link '%s'", e ? e : "?");
 
-			json_decref(arr);
-			if (srv_check_env_exists(r, env) == 0)
-				srv_reply_error(r, 404, "link '%s' not found in environment '%s'",
-						e ? e : "?", env);
-			free(e);
-			return;
-		}
-		srv_reply_json(r, 200, json_incref(json_array_get(arr, 0)));
-		json_decref(arr);
+		srv_reply_rows(r, arr, env, one ? one : "link", "links");
+		free(one);
+		free(e);
 		return;
 	}
 	skip = offset;
 	kept = json_array();
-	json_array_foreach(arr, i, l) {
-		if (!lnk_keep(r, l))
-			continue;
-		if (skip > 0) {
-			skip--;
-			continue;
-		}
-		if ((int)json_array_size(kept) >= limit)
-			break;
-		json_array_append(kept, l);
-	}
+	json_array_foreach(arr, i, l)
+		if (lnk_keep(r, l) && srv_page_take(&skip, kept, limit))
+			json_array_append(kept, l);
 	json_decref(arr);
-	if (json_array_size(kept) == 0 && srv_check_env_exists(r, env)) {
-		json_decref(kept);
-		return;
-	}
-	srv_reply_json(r, 200, json_pack("{s:o}", "links", kept));
+	srv_reply_rows(r, kept, env, NULL, "links");
 }
 
 const struct srv_route srv_routes_links[] = {

@@ -5,6 +5,7 @@
  */
 #include "server/server_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,7 @@ static void msg_get(struct srv_req *r)
 	const char *env = r->p[MSG_ENV].s;
 	struct cal_message_query q = { .env = env };
 	json_t *arr = NULL;
+	char one[40];
 	int rc;
 
 	if (srv_require_env(r, env, false))
@@ -48,23 +50,8 @@ static void msg_get(struct srv_req *r)
 		srv_reply_cal(r, rc);
 		return;
 	}
-	if (q.id) {
-		if (json_array_size(arr) == 0) {
-			json_decref(arr);
-			if (srv_check_env_exists(r, env) == 0)
-				srv_reply_error(r, 404, "message %lld not found in environment '%s'",
-						(long long)q.id, env);
-			return;
-		}
-		srv_reply_json(r, 200, json_incref(json_array_get(arr, 0)));
-		json_decref(arr);
-		return;
-	}
-	if (json_array_size(arr) == 0 && srv_check_env_exists(r, env)) {
-		json_decref(arr);
-		return;
-	}
-	srv_reply_json(r, 200, json_pack("{s:o}", "messages", arr));
+	snprintf(one, sizeof(one), "message %lld", (long long)q.id);
+	srv_reply_rows(r, arr, env, q.id ? one : NULL, "messages");
 }
 
 const struct srv_route srv_routes_messages[] = {

@@ -4,6 +4,7 @@
  */
 #include "server/server_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,7 @@ static void scn_get(struct srv_req *r)
 	const char *env = r->p[SCN_ENV].s;
 	struct cal_scan_query q = { .env = env };
 	json_t *arr = NULL, *scan;
+	char one[40];
 	size_t i;
 	int rc;
 
@@ -40,23 +42,8 @@ static void scn_get(struct srv_req *r)
 	}
 	json_array_foreach(arr, i, scan)
 		srv_scan_view(r->srv, scan);
-	if (q.id) {
-		if (json_array_size(arr) == 0) {
-			json_decref(arr);
-			if (srv_check_env_exists(r, env) == 0)
-				srv_reply_error(r, 404, "scan %lld not found in environment '%s'",
-						(long long)q.id, env);
-			return;
-		}
-		srv_reply_json(r, 200, json_incref(json_array_get(arr, 0)));
-		json_decref(arr);
-		return;
-	}
-	if (json_array_size(arr) == 0 && srv_check_env_exists(r, env)) {
-		json_decref(arr);
-		return;
-	}
-	srv_reply_json(r, 200, json_pack("{s:o}", "scans", arr));
+	snprintf(one, sizeof(one), "scan %lld", (long long)q.id);
+	srv_reply_rows(r, arr, env, q.id ? one : NULL, "scans");
 }
 
 static const struct srv_field scn_body[] = {

@@ -402,6 +402,17 @@ int srv_page_limit(const struct srv_req *r, int page_idx, int *offset);
 /* 400 "unknown environment" when env does not exist (after the caller
  * found nothing). */
 int srv_check_env_exists(struct srv_req *r, const char *env);
+/* Paging done by a route after its own filters: whether the next item
+ * that passed them goes on the page (`page`, the items kept so far),
+ * counting *skip down first. */
+bool srv_page_take(int *skip, const json_t *page, int limit);
+/* The reply of a route that read `rows` (taken) of environment `env`:
+ * when the query named one record (`one` says which, e.g. "scan 12"),
+ * that record, or 404 "<one> not found in environment '<env>'"; otherwise
+ * {"<key>": rows}.  Nothing found in an environment that does not exist
+ * is a 400 (srv_check_env_exists()). */
+void srv_reply_rows(struct srv_req *r, json_t *rows, const char *env, const char *one,
+		    const char *key);
 /* The object types as a NULL-terminated list (for enums). */
 extern const char *const srv_object_types[];
 extern const char *srv_link_types[]; /* filled by srv_routes() */
