@@ -9,25 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *clique_join(const json_t *arr)
-{
-	size_t i, len = 1;
-	json_t *v;
-	char *s;
-
-	json_array_foreach(arr, i, v)
-		len += strlen(json_string_value(v) ? json_string_value(v) : "") + 2;
-	s = calloc(1, len);
-	if (!s)
-		return NULL;
-	json_array_foreach(arr, i, v) {
-		if (i)
-			strcat(s, ", ");
-		strcat(s, json_string_value(v) ? json_string_value(v) : "");
-	}
-	return s;
-}
-
 /* Members from the focal point down to the wire, for people. */
 static int clique_layer(const json_t *n)
 {
@@ -57,8 +38,8 @@ static void clique_print(const json_t *c)
 {
 	static const char *const nhdr[] = { "TYPE", "NAME", "HOST", "STATUS", "ID" };
 	static const char *const lhdr[] = { "LINK TYPE", "SOURCE", "TARGET", "STATE", "NETWORK" };
-	char *nets = clique_join(json_object_get(c, "networks"));
-	char *sws = clique_join(json_object_get(c, "switches"));
+	char *nets = cli_join(json_object_get(c, "networks"));
+	char *sws = cli_join(json_object_get(c, "switches"));
 	struct cli_table *t;
 	json_t *names = json_object(), *nodes, **sorted;
 	size_t i;
@@ -123,19 +104,10 @@ static void clique_print_list(const json_t *list)
 {
 	static const char *const hdr[] = { "FOCAL TYPE", "NAME", "HOST", "HEALTH", "CLIQUE TYPE",
 					   "FOCAL POINT" };
-	struct cli_table *t = cli_table_new(6, hdr);
-	size_t i;
-	json_t *v;
+	static const char *const fields[] = { "focal_point_type", "name", "host", "health",
+					      "clique_type", "focal_point" };
 
-	json_array_foreach(list, i, v) {
-		const char *row[] = { cal_json_str(v, "focal_point_type"), cal_json_str(v, "name"),
-				      cal_json_str(v, "host"), cal_json_str(v, "health"),
-				      cal_json_str(v, "clique_type"), cal_json_str(v, "focal_point") };
-
-		cli_table_add(t, row);
-	}
-	cli_table_print(t, stdout);
-	cli_table_free(t);
+	cli_print_rows(list, 6, hdr, fields);
 }
 
 int cmd_clique(struct cli_ctx *ctx, int argc, char **argv)
@@ -159,9 +131,8 @@ int cmd_clique(struct cli_ctx *ctx, int argc, char **argv)
 		case 'd': dot = true; break;
 		case 'r': rebuild = true; break;
 		case 't':
-			if (cal_type_from_name(optarg) == CAL_T_UNKNOWN)
-				return cli_usage_error("clique", "unknown object type '%s'", optarg);
-			type = optarg;
+			if ((rc = cli_type_arg(&type, "clique", optarg)))
+				return rc;
 			break;
 		case 'a': at_text = optarg; break;
 		default: return cli_usage_error("clique", "unknown option");
@@ -171,12 +142,9 @@ int cmd_clique(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error("clique", "expected at most one ID");
 	if (rebuild && (optind < argc || at_text || dot))
 		return cli_usage_error("clique", "--rebuild takes no ID, --at or --dot");
-	st = cli_store(ctx);
-	if (!st)
-		return CLI_EXIT_FAILURE;
-	rc = cli_parse_at(st, cli_env(ctx), at_text, &at);
+	rc = cli_store_at(&st, &at, ctx, "clique", at_text);
 	if (rc)
-		return cli_fail("clique", rc);
+		return rc;
 	if (rebuild) {
 		struct cal_clique_stats s = { 0 };
 

@@ -10,25 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *impact_join(const json_t *arr)
-{
-	size_t i, len = 1;
-	json_t *v;
-	char *s;
-
-	json_array_foreach(arr, i, v)
-		len += strlen(json_string_value(v) ? json_string_value(v) : "") + 2;
-	s = calloc(1, len);
-	if (!s)
-		return NULL;
-	json_array_foreach(arr, i, v) {
-		if (i)
-			strcat(s, ", ");
-		strcat(s, json_string_value(v) ? json_string_value(v) : "");
-	}
-	return s;
-}
-
 static void impact_groups(const char *title, const json_t *groups, const char *empty)
 {
 	const char *k;
@@ -60,8 +41,8 @@ static void impact_print(const json_t *r)
 	printf("\n");
 	t = cli_table_new(8, hdr);
 	json_array_foreach(json_object_get(r, "affected"), i, e) {
-		char *nets = impact_join(json_object_get(e, "networks"));
-		char *sws = impact_join(json_object_get(e, "switches"));
+		char *nets = cli_join(json_object_get(e, "networks"));
+		char *sws = cli_join(json_object_get(e, "switches"));
 		json_t *lp = json_object_get(e, "loses_path");
 		const char *row[] = { cal_json_str(e, "focal_point_type"), cal_json_str(e, "name"),
 				      cal_json_str(e, "host"), cal_json_str(e, "project"), nets, sws,
@@ -112,12 +93,9 @@ int cmd_impact(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("impact", "expected one object ID");
-	st = cli_store(ctx);
-	if (!st)
-		return CLI_EXIT_FAILURE;
-	rc = cli_parse_at(st, cli_env(ctx), at, &o.at);
+	rc = cli_store_at(&st, &o.at, ctx, "impact", at);
 	if (rc)
-		return cli_fail("impact", rc);
+		return rc;
 	rc = cal_impact(st, &r, cli_env(ctx), argv[optind], &o);
 	if (rc)
 		return cli_fail("impact", rc);

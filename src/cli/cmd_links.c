@@ -35,13 +35,10 @@ int cmd_links(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("links", "unexpected argument '%s'", argv[optind]);
-	st = cli_store(ctx);
-	if (!st)
-		return CLI_EXIT_FAILURE;
-	q.env = cli_env(ctx);
-	rc = cli_parse_at(st, q.env, at, &q.at);
+	rc = cli_store_at(&st, &q.at, ctx, "links", at);
 	if (rc)
-		return cli_fail("links", rc);
+		return rc;
+	q.env = cli_env(ctx);
 	rc = cal_store_links(st, &links, &q, object);
 	if (rc)
 		return cli_fail("links", rc);

@@ -18,21 +18,20 @@ int cmd_search(struct cli_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const hdr[] = { "TYPE", "NAME", "MATCH", "FIELD", "VALUE", "NAME PATH" };
+	static const char *const fields[] = { "type", "name", "match", "field", "value",
+					      "name_path" };
 	struct cal_search_opts o = { 0 };
 	bool all = false, reindex = false;
-	struct cli_table *t;
 	cal_store *st;
-	json_t *hits = NULL, *h;
-	size_t i;
+	json_t *hits = NULL;
 	int c, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			if (cal_type_from_name(optarg) == CAL_T_UNKNOWN)
-				return cli_usage_error("search", "unknown object type '%s'", optarg);
-			o.type = optarg;
+			if ((rc = cli_type_arg(&o.type, "search", optarg)))
+				return rc;
 			break;
 		case 'l':
 			o.limit = atoi(optarg);
@@ -68,16 +67,7 @@ int cmd_search(struct cli_ctx *ctx, int argc, char **argv)
 		printf("nothing matches '%s' in %s\n", argv[optind],
 		       all ? "any environment" : cli_env(ctx));
 	} else {
-		t = cli_table_new(6, hdr);
-		json_array_foreach(hits, i, h) {
-			const char *row[] = { cal_json_str(h, "type"), cal_json_str(h, "name"),
-					      cal_json_str(h, "match"), cal_json_str(h, "field"),
-					      cal_json_str(h, "value"), cal_json_str(h, "name_path") };
-
-			cli_table_add(t, row);
-		}
-		cli_table_print(t, stdout);
-		cli_table_free(t);
+		cli_print_rows(hits, 6, hdr, fields);
 	}
 	json_decref(hits);
 	return 0;

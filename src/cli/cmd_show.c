@@ -190,9 +190,8 @@ int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			if (cal_type_from_name(optarg) == CAL_T_UNKNOWN)
-				return cli_usage_error("show", "unknown object type '%s'", optarg);
-			q.type = optarg;
+			if ((rc = cli_type_arg(&q.type, "show", optarg)))
+				return rc;
 			break;
 		case 'H': q.host = optarg; break;
 		case 'n': q.name = optarg; break;
@@ -203,13 +202,10 @@ int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (optind < argc - 1)
 		return cli_usage_error("show", "expected at most one ID");
-	st = cli_store(ctx);
-	if (!st)
-		return CLI_EXIT_FAILURE;
-	q.env = cli_env(ctx);
-	rc = cli_parse_at(st, q.env, at, &q.at);
+	rc = cli_store_at(&st, &q.at, ctx, "show", at);
 	if (rc)
-		return cli_fail("show", rc);
+		return rc;
+	q.env = cli_env(ctx);
 	q.with_volatile = q.at == 0;
 	if (optind == argc - 1) {
 		json_t *obj = NULL, *links = NULL;

@@ -31,9 +31,21 @@ void cli_print_scan(const json_t *scan);
  * times ("-7d", "-1h") are not read as options; `with_value` lists the
  * long options that take a separate value.  NULL when out of memory. */
 char **cli_times_as_operands(int *argc, char **argv, const char *const *with_value);
-/* `--at TEXT` (NULL: live): a snapshot name or a time the store can read
- * as it was (cli_at.c); CAL_EINVALID quoting TEXT otherwise. */
-int cli_parse_at(cal_store *st, const char *env, const char *text, int64_t *out);
+/* Opens the store (*out) and reads `--at TEXT` (NULL: live) into *out_at:
+ * a snapshot name or a time the store can read as it was (cli_at.c).
+ * CLI_EXIT_OK, or the exit code after the error was printed for `cmd`. */
+int cli_store_at(cal_store **out, int64_t *out_at, struct cli_ctx *ctx, const char *cmd,
+		 const char *text);
+/* `--type TEXT`: *out = TEXT when it names an object type; otherwise a
+ * usage error for `cmd` and its exit code. */
+int cli_type_arg(const char **out, const char *cmd, const char *text);
+/* The strings of a JSON array joined by ", " (malloc'ed; NULL when out of
+ * memory). */
+char *cli_join(const json_t *arr);
+/* A table of `rows`: one column a member of `fields` (ncols, at most 16),
+ * headed by `headers`, printed on stdout. */
+void cli_print_rows(const json_t *rows, int ncols, const char *const *headers,
+		    const char *const *fields);
 /* A diff (cal_diff()) for people; summary_only: the counts. */
 void cli_print_diff(const json_t *diff, bool summary_only);
 

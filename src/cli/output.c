@@ -2,6 +2,7 @@
  * errors to exit codes, JSON printing and aligned tables for people.
  */
 #include "cli.h"
+#include "commands.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -160,4 +161,42 @@ void cli_table_free(struct cli_table *t)
 	free(t->cells);
 	free(t->width);
 	free(t);
+}
+
+char *cli_join(const json_t *arr)
+{
+	size_t i, len = 1;
+	json_t *v;
+	char *s;
+
+	json_array_foreach(arr, i, v)
+		len += strlen(json_string_value(v) ? json_string_value(v) : "") + 2;
+	s = calloc(1, len);
+	if (!s)
+		return NULL;
+	json_array_foreach(arr, i, v) {
+		if (i)
+			strcat(s, ", ");
+		strcat(s, json_string_value(v) ? json_string_value(v) : "");
+	}
+	return s;
+}
+
+void cli_print_rows(const json_t *rows, int ncols, const char *const *headers,
+		    const char *const *fields)
+{
+	struct cli_table *t = cli_table_new(ncols, headers);
+	const char *row[16];
+	size_t i;
+	json_t *v;
+
+	if (!t)
+		return;
+	json_array_foreach(rows, i, v) {
+		for (int c = 0; c < ncols && c < 16; c++)
+			row[c] = cal_json_str(v, fields[c]);
+		cli_table_add(t, row);
+	}
+	cli_table_print(t, stdout);
+	cli_table_free(t);
 }
