@@ -1,10 +1,12 @@
-/* libvirt_dl.c - loads libvirt.so.0 on first use (see libvirt_dl.h).
+/* libvirt_dl.c - loads libvirt.so.0 and libxml2.so.2 on first use (see
+ * libvirt_dl.h).
  *
- * The generic loader (cal_dl_load, src/core/dl.c) opens the library once
+ * The generic loader (cal_dl_load, src/core/dl.c) opens each library once
  * and resolves every symbol (a missing one is an error naming it); the
- * init hook initialises libvirt and silences its error printing.  The
- * handle is never closed: libvirt keeps threads and state for the life of
- * the process.
+ * init hooks initialise libvirt (and silence its error printing) and
+ * libxml2's parser.  The handles are never closed: libvirt keeps threads
+ * and state for the life of the process.  libvirt itself needs libxml2:
+ * once libvirt is loaded, loading libxml2 finds the same copy.
  */
 #include "core/core.h"
 #include "libvirt_dl.h"
@@ -56,4 +58,45 @@ static struct cal_dl_lib lv_lib = {
 const struct lv_api *lv_api(void)
 {
 	return cal_dl_load(&lv_lib) == 0 ? &lv : NULL;
+}
+
+static struct lv_xml_api lx;
+static void (*lx_init_parser)(void);
+
+static int lx_init(void)
+{
+	lx_init_parser();
+	return 0;
+}
+
+static const struct cal_dl_sym lx_syms[] = {
+	{ "xmlInitParser", &lx_init_parser },
+	{ "xmlNewParserCtxt", &lx.new_parser_ctxt },
+	{ "xmlCtxtReadMemory", &lx.ctxt_read_memory },
+	{ "xmlCtxtGetLastError", &lx.ctxt_get_last_error },
+	{ "xmlDocGetRootElement", &lx.doc_get_root_element },
+	{ "xmlFreeDoc", &lx.free_doc },
+	{ "xmlFreeParserCtxt", &lx.free_parser_ctxt },
+	{ "xmlGetProp", &lx.get_prop },
+	{ "xmlNodeGetContent", &lx.node_get_content },
+	{ "xmlNodeListGetString", &lx.node_list_get_string },
+	{ "xmlFree", &lx.free_var },
+	{ "xmlSetGenericErrorFunc", &lx.set_generic_error_func },
+	{ "__xmlGenericError", &lx.generic_error },
+	{ "__xmlGenericErrorContext", &lx.generic_error_context },
+	{ NULL, NULL },
+};
+
+static struct cal_dl_lib lx_lib = {
+	.soname = "libxml2.so.2",
+	.name = "libxml2",
+	.package = "libxml2",
+	.purpose = "to read libvirt domains",
+	.syms = lx_syms,
+	.init = lx_init,
+};
+
+const struct lv_xml_api *lv_xml_api(void)
+{
+	return cal_dl_load(&lx_lib) == 0 ? &lx : NULL;
 }

@@ -18,9 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/globals.h>
-#include <libxml/xmlerror.h>
-
 #include "libvirt_dl.h"
 
 const char *cal_libvirt_default_uri(void)
@@ -67,13 +64,16 @@ static virConnectPtr lv_open(const struct lv_api *api, const char *uri)
 {
 	/* Drivers that read XML files (test:///PATH) let libxml2 print its
 	 * own warnings; libvirt's error carries the same news.  libxml2's
-	 * handler is per thread: silence it for this thread's open only. */
-	xmlGenericErrorFunc old_fn = xmlGenericError;
-	void *old_ctx = xmlGenericErrorContext;
+	 * handler is per thread: silence it for this thread's open only.
+	 * (libvirt needs libxml2: when libvirt is loaded, so is it.) */
+	const struct lv_xml_api *x = lv_xml_api();
+	xmlGenericErrorFunc old_fn = x ? *x->generic_error() : NULL;
+	void *old_ctx = x ? *x->generic_error_context() : NULL;
 	virConnectPtr conn;
 	virErrorPtr err;
 
-	xmlSetGenericErrorFunc(NULL, lv_xml_silent);
+	if (x)
+		x->set_generic_error_func(NULL, lv_xml_silent);
 	conn = api->connect_open_read_only(uri);
 	if (!conn) {
 		err = api->get_last_error();
@@ -83,7 +83,8 @@ static virConnectPtr lv_open(const struct lv_api *api, const char *uri)
 			conn = api->connect_open(uri);
 		}
 	}
-	xmlSetGenericErrorFunc(old_ctx, old_fn);
+	if (x)
+		x->set_generic_error_func(old_ctx, old_fn);
 	return conn;
 }
 

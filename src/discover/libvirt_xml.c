@@ -5,7 +5,8 @@
  * Invariants: pure (parses the bytes it is given with libxml2, no file or
  * network access: XML_PARSE_NONET, no entity substitution, no DTD
  * loading); unknown elements and attributes are skipped.
- * Threading: reentrant once libxml2 is initialised (done here, once).
+ * Threading: reentrant (libxml2 is loaded and initialised once, by
+ * lv_xml_api(): libvirt_dl.c).
  * Trust: none: the XML comes from a daemon or a file and is fuzzed;
  * malformed XML, a root other than <domain>, a domain without a name and
  * out-of-range numbers are CAL_EPROTO.
@@ -14,21 +15,18 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
+#include "libvirt_dl.h"
 
 /* Domain descriptions are a few kilobytes; anything near this is not one. */
 #define LV_XML_MAX ((size_t)16 << 20)
 
-static pthread_once_t lv_xml_once = PTHREAD_ONCE_INIT;
-
-static void lv_xml_init(void)
+/* xmlFree(p): the deallocator libxml2's variable holds. */
+static void lv_xml_free(const struct lv_xml_api *x, void *p)
 {
-	xmlInitParser();
+	(*x->free_var)(p);
 }
 
 static bool lv_is(const xmlNode *n, const char *name)
@@ -45,20 +43,20 @@ static const xmlNode *lv_child(const xmlNode *parent, const char *name)
 }
 
 /* A new JSON string of attribute `attr`, or json null when absent. */
-static json_t *lv_attr_json(const xmlNode *n, const char *attr)
+static json_t *lv_attr_json(const struct lv_xml_api *x, const xmlNode *n, const char *attr)
 {
-	xmlChar *v = n ? xmlGetProp(n, (const xmlChar *)attr) : NULL;
+	xmlChar *v = n ? x->get_prop(n, (const xmlChar *)attr) : NULL;
 	json_t *j = v ? json_string((const char *)v) : json_null();
 
-	xmlFree(v);
+	lv_xml_free(x, v);
 	return j ? j : json_null();
 }
 
 /* Text content of a child element, trimmed, malloc'ed; NULL when absent. */
-static char *lv_child_text(const xmlNode *parent, const char *name)
+static char *lv_child_text(const struct lv_xml_api *x, const xmlNode *parent, const char *name)
 {
 	const xmlNode *c = lv_child(parent, name);
-	xmlChar *t = c ? xmlNodeGetContent(c) : NULL;
+	xmlChar *t = c ? x->node_get_content(c) : NULL;
 	char *s, *b, *e;
 
 	if (!t)
@@ -70,7 +68,7 @@ static char *lv_child_text(const xmlNode *parent, const char *name)
 	while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' || e[-1] == '\r'))
 		e--;
 	s = strndup(b, (size_t)(e - b));
-	xmlFree(t);
+	lv_xml_free(x, t);
 	return s;
 }
 
@@ -116,7 +114,7 @@ static int lv_unit_to_kib(const char *unit, long double *factor)
 
 /* <currentMemory> (what the guest has) or else <memory>, in KiB; json null
  * when neither is given. */
-static int lv_memory(json_t **out, const xmlNode *dom)
+static int lv_memory(const struct lv_xml_api *x, json_t **out, const xmlNode *dom)
 {
 	const char *which = lv_child(dom, "currentMemory") ? "currentMemory" : "memory";
 	const xmlNode *n = lv_child(dom, which);
@@ -131,8 +129,8 @@ static int lv_memory(json_t **out, const xmlNode *dom)
 		*out = json_null();
 		return 0;
 	}
-	text = lv_child_text(dom, which);
-	unit = xmlGetProp(n, (const xmlChar *)"unit");
+	text = lv_child_text(x, dom, which);
+	unit = x->get_prop(n, (const xmlChar *)"unit");
 	if (lv_parse_ull(&v, text) < 0 || lv_unit_to_kib((const char *)unit, &f) < 0) {
 		rc = cal_error_set(CAL_EPROTO, "domain <%s> is not a size: '%s' unit '%s'", which,
 				   text ? text : "", unit ? (const char *)unit : "KiB");
@@ -146,20 +144,20 @@ static int lv_memory(json_t **out, const xmlNode *dom)
 	*out = json_integer((json_int_t)(kib + 0.5L));
 done:
 	free(text);
-	xmlFree(unit);
+	lv_xml_free(x, unit);
 	return rc;
 }
 
 /* <vcpu current='N'>MAX</vcpu>: the current count when given. */
-static int lv_vcpus(json_t **out, const xmlNode *dom)
+static int lv_vcpus(const struct lv_xml_api *x, json_t **out, const xmlNode *dom)
 {
 	const xmlNode *n = lv_child(dom, "vcpu");
-	xmlChar *cur = n ? xmlGetProp(n, (const xmlChar *)"current") : NULL;
-	char *text = cur ? strdup((const char *)cur) : lv_child_text(dom, "vcpu");
+	xmlChar *cur = n ? x->get_prop(n, (const xmlChar *)"current") : NULL;
+	char *text = cur ? strdup((const char *)cur) : lv_child_text(x, dom, "vcpu");
 	unsigned long long v;
 	int rc = 0;
 
-	xmlFree(cur);
+	lv_xml_free(x, cur);
 	*out = NULL;
 	if (!n) {
 		*out = json_null();
@@ -175,21 +173,21 @@ static int lv_vcpus(json_t **out, const xmlNode *dom)
 
 /* Every attribute of an element into a JSON object (virtualport
  * parameters: interfaceid, profileid, instanceid, typeid, ...). */
-static int lv_attrs_into(json_t *obj, const xmlNode *n)
+static int lv_attrs_into(const struct lv_xml_api *x, json_t *obj, const xmlNode *n)
 {
 	for (const xmlAttr *a = n ? n->properties : NULL; a; a = a->next) {
-		xmlChar *v = xmlNodeListGetString(n->doc, a->children, 1);
+		xmlChar *v = x->node_list_get_string(n->doc, a->children, 1);
 		json_t *s = json_string(v ? (const char *)v : "");
 		int rc = s ? json_object_set_new(obj, (const char *)a->name, s) : -1;
 
-		xmlFree(v);
+		lv_xml_free(x, v);
 		if (rc < 0)
 			return cal_error_set(CAL_ENOMEM, "cannot copy virtualport parameters");
 	}
 	return 0;
 }
 
-static int lv_interface(json_t **out, const xmlNode *n)
+static int lv_interface(const struct lv_xml_api *x, json_t **out, const xmlNode *n)
 {
 	const xmlNode *mac = lv_child(n, "mac");
 	const xmlNode *src = lv_child(n, "source");
@@ -201,21 +199,21 @@ static int lv_interface(json_t **out, const xmlNode *n)
 	*out = NULL;
 	if (vp) {
 		vport = json_object();
-		if (!vport || json_object_set_new(vport, "type", lv_attr_json(vp, "type")) < 0 ||
-		    lv_attrs_into(vport, lv_child(vp, "parameters")) < 0) {
+		if (!vport || json_object_set_new(vport, "type", lv_attr_json(x, vp, "type")) < 0 ||
+		    lv_attrs_into(x, vport, lv_child(vp, "parameters")) < 0) {
 			json_decref(vport);
 			return cal_error_set(CAL_ENOMEM, "cannot build an interface");
 		}
 	}
 	iface = json_pack("{s:o s:o s:o s:o s:o s:o s:o s:o s:o}",
-			  "type", lv_attr_json(n, "type"),
-			  "mac", lv_attr_json(mac, "address"),
-			  "source_bridge", lv_attr_json(src, "bridge"),
-			  "source_network", lv_attr_json(src, "network"),
-			  "source_dev", lv_attr_json(src, "dev"),
-			  "source_mode", lv_attr_json(src, "mode"),
-			  "target", lv_attr_json(tgt, "dev"),
-			  "model", lv_attr_json(model, "type"),
+			  "type", lv_attr_json(x, n, "type"),
+			  "mac", lv_attr_json(x, mac, "address"),
+			  "source_bridge", lv_attr_json(x, src, "bridge"),
+			  "source_network", lv_attr_json(x, src, "network"),
+			  "source_dev", lv_attr_json(x, src, "dev"),
+			  "source_mode", lv_attr_json(x, src, "mode"),
+			  "target", lv_attr_json(x, tgt, "dev"),
+			  "model", lv_attr_json(x, model, "type"),
 			  "virtualport", vport);
 	if (!iface)
 		return cal_error_set(CAL_ENOMEM, "cannot build an interface");
@@ -223,11 +221,11 @@ static int lv_interface(json_t **out, const xmlNode *n)
 	return 0;
 }
 
-static int lv_domain(json_t **out, const xmlNode *dom)
+static int lv_domain(const struct lv_xml_api *x, json_t **out, const xmlNode *dom)
 {
 	const xmlNode *devices = lv_child(dom, "devices");
-	char *name = lv_child_text(dom, "name");
-	char *uuid = lv_child_text(dom, "uuid");
+	char *name = lv_child_text(x, dom, "name");
+	char *uuid = lv_child_text(x, dom, "uuid");
 	json_t *d = NULL, *ifaces = NULL, *vcpus = NULL, *mem = NULL;
 	int rc;
 
@@ -236,7 +234,7 @@ static int lv_domain(json_t **out, const xmlNode *dom)
 		rc = cal_error_set(CAL_EPROTO, "domain XML has no <name>");
 		goto done;
 	}
-	if ((rc = lv_vcpus(&vcpus, dom)) < 0 || (rc = lv_memory(&mem, dom)) < 0)
+	if ((rc = lv_vcpus(x, &vcpus, dom)) < 0 || (rc = lv_memory(x, &mem, dom)) < 0)
 		goto done;
 	ifaces = json_array();
 	/* The state is not in the description: the scan fills it in. */
@@ -253,7 +251,7 @@ static int lv_domain(json_t **out, const xmlNode *dom)
 
 		if (!lv_is(c, "interface"))
 			continue;
-		rc = lv_interface(&iface, c);
+		rc = lv_interface(x, &iface, c);
 		if (rc < 0)
 			goto done;
 		if (json_array_append_new(ifaces, iface) < 0) {
@@ -276,6 +274,7 @@ done:
 
 int cal_libvirt_parse_domain_xml(json_t **out, const char *xml, size_t len)
 {
+	const struct lv_xml_api *x;
 	xmlParserCtxtPtr ctxt = NULL;
 	xmlDocPtr doc = NULL;
 	const xmlNode *root;
@@ -287,15 +286,17 @@ int cal_libvirt_parse_domain_xml(json_t **out, const char *xml, size_t len)
 	if (len > LV_XML_MAX)
 		return cal_error_set(CAL_EPROTO, "domain XML of %zu bytes is larger than %zu", len,
 				     LV_XML_MAX);
-	pthread_once(&lv_xml_once, lv_xml_init);
-	ctxt = xmlNewParserCtxt();
+	x = lv_xml_api();
+	if (!x)
+		return CAL_EIO;
+	ctxt = x->new_parser_ctxt();
 	if (!ctxt)
 		return cal_error_set(CAL_ENOMEM, "cannot create an XML parser");
-	doc = xmlCtxtReadMemory(ctxt, xml, (int)len, "domain.xml", NULL,
+	doc = x->ctxt_read_memory(ctxt, xml, (int)len, "domain.xml", NULL,
 				XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
 				XML_PARSE_NOCDATA);
 	if (!doc || !ctxt->wellFormed) {
-		const xmlError *e = xmlCtxtGetLastError(ctxt);
+		const xmlError *e = x->ctxt_get_last_error(ctxt);
 		char msg[256] = "not well-formed";
 
 		if (e && e->message) {
@@ -315,15 +316,15 @@ int cal_libvirt_parse_domain_xml(json_t **out, const char *xml, size_t len)
 		rc = cal_error_set(CAL_EPROTO, "domain XML carries a DTD");
 		goto done;
 	}
-	root = xmlDocGetRootElement(doc);
+	root = x->doc_get_root_element(doc);
 	if (!lv_is(root, "domain")) {
 		rc = cal_error_set(CAL_EPROTO, "XML root is <%s>, not <domain>",
 				   root ? (const char *)root->name : "");
 		goto done;
 	}
-	rc = lv_domain(out, root);
+	rc = lv_domain(x, out, root);
 done:
-	xmlFreeDoc(doc);
-	xmlFreeParserCtxt(ctxt);
+	x->free_doc(doc);
+	x->free_parser_ctxt(ctxt);
 	return rc;
 }
