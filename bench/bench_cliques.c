@@ -474,67 +474,67 @@ static void bn_nx_export(cal_store *st, int sample, const char *path)
 	}
 	fprintf(f, "},\n\"nodes\": [\n");
 	for (uint32_t u = 0; u < g.n; u++) {
-		struct an_buf b = { 0 };
+		struct cal_buf b = { 0 };
 
-		an_buf_str(&b, "[");
+		cal_buf_str(&b, "[");
 		an_buf_json_str(&b, an_intern_key(&g.ids, u));
-		an_buf_printf(&b, ", \"%s\", [", cal_type_name((enum cal_obj_type)g.type[u]));
+		cal_buf_printf(&b, ", \"%s\", [", cal_type_name((enum cal_obj_type)g.type[u]));
 		for (uint32_t k = g.net_off[u]; k < g.net_off[u + 1]; k++) {
 			if (k > g.net_off[u])
-				an_buf_str(&b, ", ");
+				cal_buf_str(&b, ", ");
 			an_buf_json_str(&b, an_intern_key(&g.ids, g.nets[k]));
 		}
-		an_buf_str(&b, "]]");
+		cal_buf_str(&b, "]]");
 		fprintf(f, "%s%s\n", b.s, u + 1 < g.n ? "," : "");
-		an_buf_free(&b);
+		cal_buf_free(&b);
 	}
 	fprintf(f, "],\n\"links\": [\n");
 	for (uint32_t e = 0; e < g.m; e++) {
-		struct an_buf b = { 0 };
+		struct cal_buf b = { 0 };
 
-		an_buf_str(&b, "[");
+		cal_buf_str(&b, "[");
 		an_buf_json_str(&b, an_intern_key(&g.ids, g.lsrc[e]));
-		an_buf_str(&b, ", ");
+		cal_buf_str(&b, ", ");
 		an_buf_json_str(&b, an_intern_key(&g.ids, g.ldst[e]));
-		an_buf_str(&b, ", ");
+		cal_buf_str(&b, ", ");
 		an_buf_json_str(&b, an_intern_key(&g.ltypes, g.ltype[e]));
-		an_buf_str(&b, ", ");
+		cal_buf_str(&b, ", ");
 		if (g.lnet[e] >= 0)
 			an_buf_json_str(&b, an_intern_key(&g.ids, (uint32_t)g.lnet[e]));
 		else
-			an_buf_str(&b, "null");
-		an_buf_str(&b, "]");
+			cal_buf_str(&b, "null");
+		cal_buf_str(&b, "]");
 		fprintf(f, "%s%s\n", b.s, e + 1 < g.m ? "," : "");
-		an_buf_free(&b);
+		cal_buf_free(&b);
 	}
 	fprintf(f, "],\n\"cliques\": {\n");
 	for (int i = 0; i < npick; i++) {
-		struct an_buf b = { 0 };
+		struct cal_buf b = { 0 };
 
 		if (an_grow(&w, &c, plans.by_type[g.type[pick[i]]], pick[i]))
 			bn_die("grow");
 		an_buf_json_str(&b, an_intern_key(&g.ids, pick[i]));
-		an_buf_str(&b, ": {\"nodes\": [");
+		cal_buf_str(&b, ": {\"nodes\": [");
 		for (size_t k = 0; k < c.nodes.n; k++) {
 			if (k)
-				an_buf_str(&b, ", ");
+				cal_buf_str(&b, ", ");
 			an_buf_json_str(&b, an_intern_key(&g.ids, c.nodes.v[k]));
 		}
-		an_buf_str(&b, "], \"links\": [");
+		cal_buf_str(&b, "], \"links\": [");
 		for (size_t k = 0; k < c.links.n; k++) {
 			uint32_t e = c.links.v[k];
 
-			an_buf_str(&b, k ? ", [" : "[");
+			cal_buf_str(&b, k ? ", [" : "[");
 			an_buf_json_str(&b, an_intern_key(&g.ids, g.lsrc[e]));
-			an_buf_str(&b, ", ");
+			cal_buf_str(&b, ", ");
 			an_buf_json_str(&b, an_intern_key(&g.ltypes, g.ltype[e]));
-			an_buf_str(&b, ", ");
+			cal_buf_str(&b, ", ");
 			an_buf_json_str(&b, an_intern_key(&g.ids, g.ldst[e]));
-			an_buf_str(&b, "]");
+			cal_buf_str(&b, "]");
 		}
-		an_buf_str(&b, "]}");
+		cal_buf_str(&b, "]}");
 		fprintf(f, "%s%s\n", b.s, i + 1 < npick ? "," : "");
-		an_buf_free(&b);
+		cal_buf_free(&b);
 	}
 	fprintf(f, "}}\n");
 	fclose(f);

@@ -1,7 +1,6 @@
-/* an_util.c - growable text and integer buffers for src/analyze.
+/* an_util.c - JSON string literals in core's text buffers (struct
+ * cal_buf) and growable integer arrays for src/analyze.
  *
- * Text buffers remember an allocation failure (`oom`) instead of failing
- * each append, so builders append freely and check once at the end.
  * an_buf_json_str() escapes exactly as jansson does in compact canonical
  * dumps, so that a document written here hashes like the same document
  * dumped by cal_json_canonical_hash().
@@ -13,71 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-void an_buf_add(struct an_buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->s, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-void an_buf_str(struct an_buf *b, const char *s)
-{
-	an_buf_add(b, s, strlen(s));
-}
-
-void an_buf_printf(struct an_buf *b, const char *fmt, ...)
-{
-	char small[256];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->oom = true;
-		return;
-	}
-	if ((size_t)n < sizeof(small)) {
-		an_buf_add(b, small, (size_t)n);
-		return;
-	}
-	{
-		char *big = malloc((size_t)n + 1);
-
-		if (!big) {
-			b->oom = true;
-			return;
-		}
-		va_start(ap, fmt);
-		vsnprintf(big, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-		an_buf_add(b, big, (size_t)n);
-		free(big);
-	}
-}
-
-void an_buf_json_str(struct an_buf *b, const char *s)
+void an_buf_json_str(struct cal_buf *b, const char *s)
 {
 	const char *run = s;
 
-	an_buf_add(b, "\"", 1);
+	cal_buf_add(b, "\"", 1);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		const char *esc = NULL;
@@ -99,18 +38,12 @@ void an_buf_json_str(struct an_buf *b, const char *s)
 		}
 		if (!esc)
 			continue;
-		an_buf_add(b, run, (size_t)(s - run));
-		an_buf_str(b, esc);
+		cal_buf_add(b, run, (size_t)(s - run));
+		cal_buf_str(b, esc);
 		run = s + 1;
 	}
-	an_buf_add(b, run, (size_t)(s - run));
-	an_buf_add(b, "\"", 1);
-}
-
-void an_buf_free(struct an_buf *b)
-{
-	free(b->s);
-	memset(b, 0, sizeof(*b));
+	cal_buf_add(b, run, (size_t)(s - run));
+	cal_buf_add(b, "\"", 1);
 }
 
 int an_u32s_push(struct an_u32s *a, uint32_t x)

@@ -50,19 +50,10 @@ static inline const char *an_intern_key(const struct an_intern *t, uint32_t i)
 /* Growable buffers                                                    */
 /* ------------------------------------------------------------------ */
 
-struct an_buf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-void an_buf_add(struct an_buf *b, const char *s, size_t n);
-void an_buf_str(struct an_buf *b, const char *s);
-void an_buf_printf(struct an_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Text is built in core's struct cal_buf (core.h). */
 /* A JSON string literal, escaped the way jansson's canonical dumps
  * (JSON_COMPACT | JSON_SORT_KEYS) write it. */
-void an_buf_json_str(struct an_buf *b, const char *s);
-void an_buf_free(struct an_buf *b);
+void an_buf_json_str(struct cal_buf *b, const char *s);
 
 /* Growable uint32 array. */
 struct an_u32s {
@@ -207,7 +198,7 @@ void an_clique_free(struct an_clique *c);
  *  "host", "project", "networks", "switches", "nodes": [ids],
  *  "links": [[source index, target index, "link type"], ...]}. */
 struct an_doc {
-	struct an_buf doc, summary;
+	struct cal_buf doc, summary;
 	char hash[CAL_HASH_HEXSZ];
 };
 

@@ -58,17 +58,17 @@ static int an_strset_add(struct an_strset *s, const char *x)
 	return 0;
 }
 
-static void an_buf_strset(struct an_buf *b, struct an_strset *s)
+static void an_buf_strset(struct cal_buf *b, struct an_strset *s)
 {
 	if (s->n > 1)
 		qsort(s->v, s->n, sizeof(*s->v), an_cmp_str);
-	an_buf_add(b, "[", 1);
+	cal_buf_add(b, "[", 1);
 	for (size_t i = 0; i < s->n; i++) {
 		if (i)
-			an_buf_add(b, ",", 1);
+			cal_buf_add(b, ",", 1);
 		an_buf_json_str(b, s->v[i]);
 	}
-	an_buf_add(b, "]", 1);
+	cal_buf_add(b, "]", 1);
 }
 
 /* Position of node u in the clique's sorted members. */
@@ -92,7 +92,7 @@ int an_doc_build(struct an_doc *d, const struct an_graph *g, const struct an_cli
 {
 	struct an_strset nets = { 0 }, sws = { 0 };
 	uint32_t f = c->focal;
-	struct an_buf *b = &d->doc, *s = &d->summary;
+	struct cal_buf *b = &d->doc, *s = &d->summary;
 	const char *health = an_status_name(c->health);
 	unsigned char h[16];
 	int rc = 0;
@@ -117,54 +117,54 @@ int an_doc_build(struct an_doc *d, const struct an_graph *g, const struct an_cli
 	if (rc)
 		goto out;
 	/* Keys in byte order. */
-	an_buf_str(b, "{\"clique_type\":");
+	cal_buf_str(b, "{\"clique_type\":");
 	an_buf_json_str(b, c->plan->id);
-	an_buf_str(b, ",\"focal_point\":");
+	cal_buf_str(b, ",\"focal_point\":");
 	an_buf_json_str(b, an_id(g, f));
-	an_buf_str(b, ",\"focal_point_type\":");
+	cal_buf_str(b, ",\"focal_point_type\":");
 	an_buf_json_str(b, cal_type_name((enum cal_obj_type)g->type[f]));
-	an_buf_str(b, ",\"health\":");
+	cal_buf_str(b, ",\"health\":");
 	an_buf_json_str(b, health);
-	an_buf_str(b, ",\"host\":");
+	cal_buf_str(b, ",\"host\":");
 	an_buf_json_str(b, an_s(g, g->host[f]));
-	an_buf_str(b, ",\"links\":[");
+	cal_buf_str(b, ",\"links\":[");
 	for (size_t k = 0; k < c->links.n; k++) {
 		uint32_t e = c->links.v[k];
 
-		an_buf_printf(b, "%s[%zu,%zu,", k ? "," : "", an_pos(g, c, g->lsrc[e]),
-			      an_pos(g, c, g->ldst[e]));
+		cal_buf_printf(b, "%s[%zu,%zu,", k ? "," : "", an_pos(g, c, g->lsrc[e]),
+			       an_pos(g, c, g->ldst[e]));
 		an_buf_json_str(b, an_intern_key(&g->ltypes, g->ltype[e]));
-		an_buf_add(b, "]", 1);
+		cal_buf_add(b, "]", 1);
 	}
-	an_buf_str(b, "],\"name\":");
+	cal_buf_str(b, "],\"name\":");
 	an_buf_json_str(b, an_s(g, g->name[f]));
-	an_buf_str(b, ",\"networks\":");
+	cal_buf_str(b, ",\"networks\":");
 	an_buf_strset(b, &nets);
-	an_buf_str(b, ",\"nodes\":[");
+	cal_buf_str(b, ",\"nodes\":[");
 	for (size_t k = 0; k < c->nodes.n; k++) {
 		if (k)
-			an_buf_add(b, ",", 1);
+			cal_buf_add(b, ",", 1);
 		an_buf_json_str(b, an_id(g, c->nodes.v[k]));
 	}
-	an_buf_str(b, "],\"project\":");
+	cal_buf_str(b, "],\"project\":");
 	an_buf_json_str(b, an_s(g, g->project[f]));
-	an_buf_str(b, ",\"switches\":");
+	cal_buf_str(b, ",\"switches\":");
 	an_buf_strset(b, &sws);
-	an_buf_str(b, "}");
+	cal_buf_str(b, "}");
 
-	an_buf_str(s, "{\"focal_point_type\":");
+	cal_buf_str(s, "{\"focal_point_type\":");
 	an_buf_json_str(s, cal_type_name((enum cal_obj_type)g->type[f]));
-	an_buf_str(s, ",\"host\":");
+	cal_buf_str(s, ",\"host\":");
 	an_buf_json_str(s, an_s(g, g->host[f]));
-	an_buf_str(s, ",\"name\":");
+	cal_buf_str(s, ",\"name\":");
 	an_buf_json_str(s, an_s(g, g->name[f]));
-	an_buf_str(s, ",\"networks\":");
+	cal_buf_str(s, ",\"networks\":");
 	an_buf_strset(s, &nets);
-	an_buf_str(s, ",\"project\":");
+	cal_buf_str(s, ",\"project\":");
 	an_buf_json_str(s, an_s(g, g->project[f]));
-	an_buf_str(s, ",\"switches\":");
+	cal_buf_str(s, ",\"switches\":");
 	an_buf_strset(s, &sws);
-	an_buf_str(s, "}");
+	cal_buf_str(s, "}");
 	if (b->oom || s->oom) {
 		rc = cal_error_set(CAL_ENOMEM, "out of memory");
 		goto out;
@@ -179,6 +179,6 @@ out:
 
 void an_doc_free(struct an_doc *d)
 {
-	an_buf_free(&d->doc);
-	an_buf_free(&d->summary);
+	cal_buf_free(&d->doc);
+	cal_buf_free(&d->summary);
 }

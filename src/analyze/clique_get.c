@@ -15,12 +15,12 @@
 #define GET_CHUNK 256
 
 /* " AND valid_to IS NULL" or the validity at `at`. */
-static void get_valid(struct an_buf *b, int64_t at)
+static void get_valid(struct cal_buf *b, int64_t at)
 {
 	if (at > 0)
-		an_buf_str(b, " AND valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)");
+		cal_buf_str(b, " AND valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)");
 	else
-		an_buf_str(b, " AND valid_to IS NULL");
+		cal_buf_str(b, " AND valid_to IS NULL");
 }
 
 int an_docs_by_ids(cal_store *st, json_t *out, const char *table, const char *env,
@@ -30,7 +30,7 @@ int an_docs_by_ids(cal_store *st, json_t *out, const char *table, const char *en
 
 	for (size_t first = 0; rc == 0 && first < n; first += GET_CHUNK) {
 		size_t k = n - first < GET_CHUNK ? n - first : GET_CHUNK, chunk = 1;
-		struct an_buf sql = { 0 };
+		struct cal_buf sql = { 0 };
 		cal_store_stmt *s = NULL;
 		int p = 1;
 
@@ -38,20 +38,20 @@ int an_docs_by_ids(cal_store *st, json_t *out, const char *table, const char *en
 		 * the padding repeats the last id. */
 		while (chunk < k)
 			chunk *= 2;
-		an_buf_str(&sql, "SELECT id, doc FROM ");
-		an_buf_str(&sql, table);
-		an_buf_str(&sql, " WHERE env = ?");
+		cal_buf_str(&sql, "SELECT id, doc FROM ");
+		cal_buf_str(&sql, table);
+		cal_buf_str(&sql, " WHERE env = ?");
 		get_valid(&sql, at);
-		an_buf_str(&sql, " AND id IN (");
+		cal_buf_str(&sql, " AND id IN (");
 		for (size_t i = 0; i < chunk; i++)
-			an_buf_str(&sql, i ? ", ?" : "?");
-		an_buf_str(&sql, ")");
+			cal_buf_str(&sql, i ? ", ?" : "?");
+		cal_buf_str(&sql, ")");
 		if (sql.oom) {
-			an_buf_free(&sql);
+			cal_buf_free(&sql);
 			return cal_error_set(CAL_ENOMEM, "out of memory");
 		}
 		rc = cal_store_sql_prepare(st, &s, sql.s);
-		an_buf_free(&sql);
+		cal_buf_free(&sql);
 		if (rc == 0)
 			rc = cal_store_sql_bind_text(s, p++, env);
 		if (rc == 0 && at > 0) {
@@ -82,17 +82,17 @@ int an_docs_by_ids(cal_store *st, json_t *out, const char *table, const char *en
 
 int an_clique_row(cal_store *st, json_t **out, const char *env, const char *focal, int64_t at)
 {
-	struct an_buf sql = { 0 };
+	struct cal_buf sql = { 0 };
 	cal_store_stmt *s = NULL;
 	int rc, p = 1;
 
 	*out = NULL;
-	an_buf_str(&sql, "SELECT doc FROM cliques WHERE env = ? AND focal_id = ?");
+	cal_buf_str(&sql, "SELECT doc FROM cliques WHERE env = ? AND focal_id = ?");
 	get_valid(&sql, at);
 	if (sql.oom)
 		return cal_error_set(CAL_ENOMEM, "out of memory");
 	rc = cal_store_sql_prepare(st, &s, sql.s);
-	an_buf_free(&sql);
+	cal_buf_free(&sql);
 	if (rc == 0)
 		rc = cal_store_sql_bind_text(s, p++, env);
 	if (rc == 0)
@@ -226,22 +226,22 @@ out:
 
 /* A DOT string literal: quotes and backslashes escaped, newlines as DOT's
  * \n, other control bytes dropped. */
-static void dot_str(struct an_buf *b, const char *s)
+static void dot_str(struct cal_buf *b, const char *s)
 {
-	an_buf_add(b, "\"", 1);
+	cal_buf_add(b, "\"", 1);
 	for (; s && *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c == '\n') {
-			an_buf_add(b, "\\n", 2);
+			cal_buf_add(b, "\\n", 2);
 			continue;
 		}
 		if (c == '"' || c == '\\')
-			an_buf_add(b, "\\", 1);
+			cal_buf_add(b, "\\", 1);
 		if (c >= 0x20)
-			an_buf_add(b, s, 1);
+			cal_buf_add(b, s, 1);
 	}
-	an_buf_add(b, "\"", 1);
+	cal_buf_add(b, "\"", 1);
 }
 
 static const char *dot_color(const char *status)
@@ -257,14 +257,14 @@ static const char *dot_color(const char *status)
 
 char *cal_clique_dot(const json_t *clique)
 {
-	struct an_buf b = { 0 };
+	struct cal_buf b = { 0 };
 	const char *focal = cal_json_str(clique, "focal_point");
 	size_t i;
 	json_t *n;
 
-	an_buf_str(&b, "digraph ");
+	cal_buf_str(&b, "digraph ");
 	dot_str(&b, focal);
-	an_buf_str(&b, " {\n\trankdir=LR;\n\tlabel=");
+	cal_buf_str(&b, " {\n\trankdir=LR;\n\tlabel=");
 	{
 		char *label = cal_strdup_printf("clique of %s (%s), type %s, health %s",
 						cal_json_str(clique, "name"),
@@ -275,37 +275,37 @@ char *cal_clique_dot(const json_t *clique)
 		dot_str(&b, label ? label : "");
 		free(label);
 	}
-	an_buf_str(&b, ";\n\tnode [shape=box, style=rounded, fontname=\"Helvetica\"];\n"
-		       "\tedge [fontname=\"Helvetica\", fontsize=9];\n");
+	cal_buf_str(&b, ";\n\tnode [shape=box, style=rounded, fontname=\"Helvetica\"];\n"
+			"\tedge [fontname=\"Helvetica\", fontsize=9];\n");
 	json_array_foreach(json_object_get(clique, "nodes"), i, n) {
 		const char *id = cal_json_str(n, CAL_F_ID);
 		char *label = cal_strdup_printf("%s\n%s", *cal_json_str(n, CAL_F_NAME)
 							      ? cal_json_str(n, CAL_F_NAME) : id,
 						cal_json_str(n, CAL_F_TYPE));
 
-		an_buf_str(&b, "\t");
+		cal_buf_str(&b, "\t");
 		dot_str(&b, id);
-		an_buf_str(&b, " [label=");
+		cal_buf_str(&b, " [label=");
 		dot_str(&b, label ? label : id);
-		an_buf_printf(&b, ", color=%s%s];\n",
-			      dot_color(cal_json_str(n, CAL_F_STATUS)),
-			      strcmp(id, focal) == 0 ? ", penwidth=2" : "");
+		cal_buf_printf(&b, ", color=%s%s];\n",
+			       dot_color(cal_json_str(n, CAL_F_STATUS)),
+			       strcmp(id, focal) == 0 ? ", penwidth=2" : "");
 		free(label);
 	}
 	json_array_foreach(json_object_get(clique, "links"), i, n) {
-		an_buf_str(&b, "\t");
+		cal_buf_str(&b, "\t");
 		dot_str(&b, cal_json_str(n, CAL_F_SOURCE_ID));
-		an_buf_str(&b, " -> ");
+		cal_buf_str(&b, " -> ");
 		dot_str(&b, cal_json_str(n, CAL_F_TARGET_ID));
-		an_buf_str(&b, " [label=");
+		cal_buf_str(&b, " [label=");
 		dot_str(&b, cal_json_str(n, CAL_F_LINK_TYPE));
 		if (strcmp(cal_json_str(n, CAL_F_STATE), "down") == 0)
-			an_buf_str(&b, ", style=dashed, color=red");
-		an_buf_str(&b, "];\n");
+			cal_buf_str(&b, ", style=dashed, color=red");
+		cal_buf_str(&b, "];\n");
 	}
-	an_buf_str(&b, "}\n");
+	cal_buf_str(&b, "}\n");
 	if (b.oom) {
-		an_buf_free(&b);
+		cal_buf_free(&b);
 		return NULL;
 	}
 	return b.s;
@@ -318,7 +318,7 @@ char *cal_clique_dot(const json_t *clique)
 int cal_clique_list(cal_store *st, json_t **out, const char *env, const char *focal_type,
 		    int64_t at)
 {
-	struct an_buf sql = { 0 };
+	struct cal_buf sql = { 0 };
 	cal_store_stmt *s = NULL;
 	json_t *arr = json_array();
 	int rc, p = 1;
@@ -326,18 +326,18 @@ int cal_clique_list(cal_store *st, json_t **out, const char *env, const char *fo
 	*out = NULL;
 	if (!arr)
 		return cal_error_set(CAL_ENOMEM, "out of memory");
-	an_buf_str(&sql, "SELECT focal_id, focal_type, clique_type, health, summary FROM cliques "
-			 "WHERE env = ?");
+	cal_buf_str(&sql, "SELECT focal_id, focal_type, clique_type, health, summary FROM cliques "
+			  "WHERE env = ?");
 	get_valid(&sql, at);
 	if (focal_type)
-		an_buf_str(&sql, " AND focal_type = ?");
-	an_buf_str(&sql, " ORDER BY focal_type, focal_id");
+		cal_buf_str(&sql, " AND focal_type = ?");
+	cal_buf_str(&sql, " ORDER BY focal_type, focal_id");
 	if (sql.oom) {
 		json_decref(arr);
 		return cal_error_set(CAL_ENOMEM, "out of memory");
 	}
 	rc = cal_store_sql_prepare(st, &s, sql.s);
-	an_buf_free(&sql);
+	cal_buf_free(&sql);
 	if (rc == 0)
 		rc = cal_store_sql_bind_text(s, p++, env);
 	if (rc == 0 && at > 0) {

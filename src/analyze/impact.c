@@ -135,7 +135,7 @@ static bool im_doc_has(const json_t *doc, const char *id)
 static int im_at(cal_store *st, json_t *entries, const char *env, const char *id, int64_t at,
 		 bool want_docs)
 {
-	struct an_buf needle = { 0 };
+	struct cal_buf needle = { 0 };
 	cal_store_stmt *s = NULL;
 	int rc;
 
@@ -182,7 +182,7 @@ static int im_at(cal_store *st, json_t *entries, const char *env, const char *id
 		json_array_append_new(entries, e);
 	}
 	cal_store_sql_reset(s);
-	an_buf_free(&needle);
+	cal_buf_free(&needle);
 	return rc < 0 ? rc : 0;
 }
 

@@ -289,24 +289,24 @@ static int se_describe(struct se_ctx *x, json_t *const *v, size_t n)
 
 	for (size_t first = 0; rc == 0 && first < n; first += 64) {
 		size_t k = n - first < 64 ? n - first : 64;
-		struct an_buf sql = { 0 };
+		struct cal_buf sql = { 0 };
 		cal_store_stmt *s = NULL;
 		json_t *byid = json_object();
 
-		an_buf_str(&sql, "SELECT object_id, haystack, fields FROM search_objects WHERE "
-				 "env = ? AND object_id IN (");
+		cal_buf_str(&sql, "SELECT object_id, haystack, fields FROM search_objects WHERE "
+				  "env = ? AND object_id IN (");
 		for (size_t i = 0; i < 64; i++)
-			an_buf_str(&sql, i ? ", ?" : "?");
-		an_buf_str(&sql, ")");
+			cal_buf_str(&sql, i ? ", ?" : "?");
+		cal_buf_str(&sql, ")");
 		if (sql.oom || !byid) {
-			an_buf_free(&sql);
+			cal_buf_free(&sql);
 			json_decref(byid);
 			return cal_error_set(CAL_ENOMEM, "out of memory");
 		}
 		for (size_t i = 0; i < k; i++)
 			json_object_set(byid, cal_json_str(v[first + i], "id"), v[first + i]);
 		rc = cal_store_sql_prepare(x->st, &s, sql.s);
-		an_buf_free(&sql);
+		cal_buf_free(&sql);
 		if (rc == 0)
 			rc = cal_store_sql_bind_text(s, 1, x->env);
 		/* Padding repeats the last id: one statement text for all. */

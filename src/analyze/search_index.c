@@ -428,7 +428,7 @@ static int sx_bulk_write(struct sx_writer *w, cal_store *st, const char *env)
 
 static int sx_put(struct sx_writer *w, struct sx_terms *t, const char *env, const json_t *doc)
 {
-	struct an_buf hay = { 0 }, fields = { 0 };
+	struct cal_buf hay = { 0 }, fields = { 0 };
 	const char *id = cal_json_str(doc, CAL_F_ID);
 	size_t i;
 	json_t *c;
@@ -437,16 +437,16 @@ static int sx_put(struct sx_writer *w, struct sx_terms *t, const char *env, cons
 	rc = sx_terms_of(t, doc);
 	if (rc)
 		return rc;
-	an_buf_str(&hay, "\n");
-	an_buf_str(&fields, "\n");
+	cal_buf_str(&hay, "\n");
+	cal_buf_str(&fields, "\n");
 	for (i = 0; rc == 0 && i < t->n; i++) {
 		/* The id and name come first (sx_terms_of). */
 		int is_key = strcmp(t->field[i], CAL_F_ID) == 0 || strcmp(t->field[i], CAL_F_NAME) == 0;
 
-		an_buf_str(&hay, t->term[i]);
-		an_buf_str(&hay, "\n");
-		an_buf_str(&fields, t->field[i]);
-		an_buf_str(&fields, "\n");
+		cal_buf_str(&hay, t->term[i]);
+		cal_buf_str(&hay, "\n");
+		cal_buf_str(&fields, t->field[i]);
+		cal_buf_str(&fields, "\n");
 		if (w->bulk) {
 			rc = sx_bulk_add(w->bulk, t->term[i], id, is_key);
 			continue;
@@ -490,8 +490,8 @@ static int sx_put(struct sx_writer *w, struct sx_terms *t, const char *env, cons
 		rc = cal_store_batch_text_take(w->objects, fields.s);
 		fields.s = NULL;
 	}
-	an_buf_free(&hay);
-	an_buf_free(&fields);
+	cal_buf_free(&hay);
+	cal_buf_free(&fields);
 	return rc;
 }
 

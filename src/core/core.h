@@ -282,4 +282,22 @@ char *cal_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2
 /* Escapes bytes outside printable ASCII as \xNN into a new string. */
 char *cal_str_escape(const char *s);
 
+/* Growable text (buf.c), zero-initialised: `s` NUL-terminated (NULL while
+ * empty).  Appending after an allocation failure does nothing and sets
+ * `oom`; cal_buf_take() reports it. */
+struct cal_buf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+void cal_buf_add(struct cal_buf *b, const char *s, size_t n);
+/* Appends `s` (NULL as ""). */
+void cal_buf_str(struct cal_buf *b, const char *s);
+void cal_buf_printf(struct cal_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The text (malloc'ed, "" when empty), leaving the buffer empty; NULL with
+ * CAL_ENOMEM set when it ran out of memory. */
+char *cal_buf_take(struct cal_buf *b);
+void cal_buf_free(struct cal_buf *b);
+
 #endif

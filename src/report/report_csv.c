@@ -9,17 +9,17 @@
 int rp_render_csv(char **out, const json_t *model)
 {
 	const json_t *csv = json_object_get(model, "csv");
-	struct rp_buf b = { 0 };
+	struct cal_buf b = { 0 };
 	size_t i, j;
 	json_t *c, *row, *v;
 
 	*out = NULL;
 	json_array_foreach(json_object_get(csv, "columns"), i, c) {
 		if (i)
-			rp_add(&b, ",");
+			cal_buf_str(&b, ",");
 		rp_csv(&b, json_string_value(c));
 	}
-	rp_add(&b, "\r\n");
+	cal_buf_str(&b, "\r\n");
 	json_array_foreach(json_object_get(csv, "rows"), i, row) {
 		json_array_foreach(row, j, v) {
 			char *text = rp_text(v);
@@ -27,12 +27,12 @@ int rp_render_csv(char **out, const json_t *model)
 			if (!text)
 				b.oom = true;
 			if (j)
-				rp_add(&b, ",");
+				cal_buf_str(&b, ",");
 			rp_csv(&b, text);
 			free(text);
 		}
-		rp_add(&b, "\r\n");
+		cal_buf_str(&b, "\r\n");
 	}
-	*out = rp_take(&b);
+	*out = cal_buf_take(&b);
 	return *out ? 0 : CAL_ENOMEM;
 }

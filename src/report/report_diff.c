@@ -16,7 +16,7 @@
 /* "field: before -> after; ..." for a table cell. */
 static char *rd_fields_text(const json_t *fields)
 {
-	struct rp_buf b = { 0 };
+	struct cal_buf b = { 0 };
 	size_t i;
 	json_t *f;
 
@@ -28,12 +28,12 @@ static char *rd_fields_text(const json_t *fields)
 			strcpy(bv + RP_MAX_VALUE - 3, "...");
 		if (av && strlen(av) > RP_MAX_VALUE)
 			strcpy(av + RP_MAX_VALUE - 3, "...");
-		rp_printf(&b, "%s%s: %s \u2192 %s", i ? "; " : "", cal_json_str(f, "field"),
-			  bv && *bv ? bv : "(none)", av && *av ? av : "(none)");
+		cal_buf_printf(&b, "%s%s: %s \u2192 %s", i ? "; " : "", cal_json_str(f, "field"),
+			       bv && *bv ? bv : "(none)", av && *av ? av : "(none)");
 		free(bv);
 		free(av);
 	}
-	return rp_take(&b);
+	return cal_buf_take(&b);
 }
 
 static const char *const rd_parts[] = { "added", "removed", "changed" };

@@ -49,7 +49,7 @@ static const char rh_css[] =
 	"border:1px solid #cfd8dc}}";
 
 /* A cell: added/removed/changed words get a class, values are escaped. */
-static void rh_cell(struct rp_buf *b, const json_t *v)
+static void rh_cell(struct cal_buf *b, const json_t *v)
 {
 	char *text = rp_text(v);
 	const char *cls = "";
@@ -64,121 +64,121 @@ static void rh_cell(struct rp_buf *b, const json_t *v)
 		else if (strcmp(s, "changed") == 0)
 			cls = " class=\"changed\"";
 	}
-	rp_printf(b, "<td%s>", cls);
+	cal_buf_printf(b, "<td%s>", cls);
 	if (json_is_array(v) || json_is_object(v)) {
-		rp_add(b, "<code>");
+		cal_buf_str(b, "<code>");
 		rp_html(b, text);
-		rp_add(b, "</code>");
+		cal_buf_str(b, "</code>");
 	} else {
 		rp_html(b, text);
 	}
-	rp_add(b, "</td>");
+	cal_buf_str(b, "</td>");
 	free(text);
 	if (!text)
 		b->oom = true;
 }
 
-static void rh_table(struct rp_buf *b, const json_t *t)
+static void rh_table(struct cal_buf *b, const json_t *t)
 {
 	size_t i, j;
 	json_t *c, *row, *v;
 
-	rp_add(b, "<table><thead><tr>");
+	cal_buf_str(b, "<table><thead><tr>");
 	json_array_foreach(json_object_get(t, "columns"), i, c) {
-		rp_add(b, "<th>");
+		cal_buf_str(b, "<th>");
 		rp_html(b, json_string_value(c));
-		rp_add(b, "</th>");
+		cal_buf_str(b, "</th>");
 	}
-	rp_add(b, "</tr></thead><tbody>\n");
+	cal_buf_str(b, "</tr></thead><tbody>\n");
 	json_array_foreach(json_object_get(t, "rows"), i, row) {
-		rp_add(b, "<tr>");
+		cal_buf_str(b, "<tr>");
 		json_array_foreach(row, j, v)
 			rh_cell(b, v);
-		rp_add(b, "</tr>\n");
+		cal_buf_str(b, "</tr>\n");
 	}
-	rp_add(b, "</tbody></table>\n");
+	cal_buf_str(b, "</tbody></table>\n");
 }
 
-static void rh_graph(struct rp_buf *b, const json_t *g)
+static void rh_graph(struct cal_buf *b, const json_t *g)
 {
 	char *svg = NULL;
 	int rc = cal_report_svg(&svg, cal_json_str(g, "dot"));
 
-	rp_add(b, "<figure>");
+	cal_buf_str(b, "<figure>");
 	if (rc == 0) {
-		rp_add(b, svg);
+		cal_buf_str(b, svg);
 	} else {
-		rp_add(b, "<p class=\"note\">The graph could not be drawn: ");
+		cal_buf_str(b, "<p class=\"note\">The graph could not be drawn: ");
 		rp_html(b, cal_error_last());
-		rp_add(b, "</p>");
+		cal_buf_str(b, "</p>");
 		cal_error_clear();
 	}
-	rp_add(b, "<figcaption>");
+	cal_buf_str(b, "<figcaption>");
 	rp_html(b, cal_json_str(g, "caption"));
-	rp_add(b, "</figcaption></figure>\n");
+	cal_buf_str(b, "</figcaption></figure>\n");
 	free(svg);
 }
 
 int rp_render_html(char **out, const json_t *model, const char *env)
 {
-	struct rp_buf b = { 0 };
+	struct cal_buf b = { 0 };
 	char now[CAL_TIME_BUFSZ];
 	size_t i, j;
 	json_t *card, *sec, *g;
 
 	*out = NULL;
-	rp_add(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-		   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-		   "<title>");
+	cal_buf_str(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+			"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+			"<title>");
 	rp_html(&b, cal_json_str(model, "title"));
-	rp_add(&b, "</title>\n<style>");
-	rp_add(&b, rh_css);
-	rp_add(&b, "</style>\n</head>\n<body>\n<header><h1>");
+	cal_buf_str(&b, "</title>\n<style>");
+	cal_buf_str(&b, rh_css);
+	cal_buf_str(&b, "</style>\n</head>\n<body>\n<header><h1>");
 	rp_html(&b, cal_json_str(model, "title"));
-	rp_add(&b, "</h1><p class=\"meta\">");
+	cal_buf_str(&b, "</h1><p class=\"meta\">");
 	if (*cal_json_str(model, "subtitle")) {
 		rp_html(&b, cal_json_str(model, "subtitle"));
-		rp_add(&b, "<br>");
+		cal_buf_str(&b, "<br>");
 	}
-	rp_add(&b, "Environment <b>");
+	cal_buf_str(&b, "Environment <b>");
 	rp_html(&b, env);
-	rp_add(&b, "</b> &middot; generated ");
+	cal_buf_str(&b, "</b> &middot; generated ");
 	rp_html(&b, cal_time_format(now, cal_time_now_us()));
-	rp_add(&b, " by Calipso " CAL_VERSION "</p></header>\n");
+	cal_buf_str(&b, " by Calipso " CAL_VERSION "</p></header>\n");
 	if (json_array_size(json_object_get(model, "cards"))) {
-		rp_add(&b, "<div class=\"cards\">");
+		cal_buf_str(&b, "<div class=\"cards\">");
 		json_array_foreach(json_object_get(model, "cards"), i, card) {
-			rp_add(&b, "<div class=\"card ");
+			cal_buf_str(&b, "<div class=\"card ");
 			rp_html(&b, cal_json_str(card, "tone"));
-			rp_printf(&b, "\"><div class=\"v\">%lld</div><div class=\"l\">",
-				  (long long)cal_json_int(card, "value", 0));
+			cal_buf_printf(&b, "\"><div class=\"v\">%lld</div><div class=\"l\">",
+				       (long long)cal_json_int(card, "value", 0));
 			rp_html(&b, cal_json_str(card, "label"));
-			rp_add(&b, "</div></div>");
+			cal_buf_str(&b, "</div></div>");
 		}
-		rp_add(&b, "</div>\n");
+		cal_buf_str(&b, "</div>\n");
 	}
 	json_array_foreach(json_object_get(model, "sections"), i, sec) {
-		rp_add(&b, "<section><h2>");
+		cal_buf_str(&b, "<section><h2>");
 		rp_html(&b, cal_json_str(sec, "title"));
-		rp_add(&b, "</h2>\n");
+		cal_buf_str(&b, "</h2>\n");
 		if (*cal_json_str(sec, "text")) {
-			rp_add(&b, "<p>");
+			cal_buf_str(&b, "<p>");
 			rp_html(&b, cal_json_str(sec, "text"));
-			rp_add(&b, "</p>\n");
+			cal_buf_str(&b, "</p>\n");
 		}
 		if (json_object_get(sec, "table"))
 			rh_table(&b, json_object_get(sec, "table"));
 		json_array_foreach(json_object_get(sec, "graphs"), j, g)
 			rh_graph(&b, g);
 		if (*cal_json_str(sec, "note")) {
-			rp_add(&b, "<p class=\"note\">");
+			cal_buf_str(&b, "<p class=\"note\">");
 			rp_html(&b, cal_json_str(sec, "note"));
-			rp_add(&b, "</p>\n");
+			cal_buf_str(&b, "</p>\n");
 		}
-		rp_add(&b, "</section>\n");
+		cal_buf_str(&b, "</section>\n");
 	}
-	rp_add(&b, "<footer>Calipso " CAL_VERSION " &middot; virtual networking discovery and "
-		   "analysis. Times are UTC.</footer>\n</body>\n</html>\n");
-	*out = rp_take(&b);
+	cal_buf_str(&b, "<footer>Calipso " CAL_VERSION " &middot; virtual networking discovery and "
+			"analysis. Times are UTC.</footer>\n</body>\n</html>\n");
+	*out = cal_buf_take(&b);
 	return *out ? 0 : CAL_ENOMEM;
 }

@@ -29,7 +29,7 @@ static int ri_groups(json_t *model, const char *title, const json_t *groups,
 	if (rc)
 		return rc;
 	json_object_foreach((json_t *)groups, g, v) {
-		struct rp_buf b = { 0 };
+		struct cal_buf b = { 0 };
 		size_t i;
 		json_t *m;
 		char *members;
@@ -37,9 +37,10 @@ static int ri_groups(json_t *model, const char *title, const json_t *groups,
 		json_array_foreach(v, i, m) {
 			const char *name = cal_json_str(names, json_string_value(m));
 
-			rp_printf(&b, "%s%s", i ? ", " : "", *name ? name : json_string_value(m));
+			cal_buf_printf(&b, "%s%s", i ? ", " : "",
+				       *name ? name : json_string_value(m));
 		}
-		members = rp_take(&b);
+		members = cal_buf_take(&b);
 		rc = rp_row(rows, 3, json_string(*g ? g : "(none)"),
 			    json_integer((json_int_t)json_array_size(v)),
 			    json_string(members ? members : ""));

@@ -20,32 +20,20 @@
 #include <stdarg.h>
 
 /* ------------------------------------------------------------------ */
-/* Text buffers (report_buf.c)                                         */
+/* Escapes into core's text buffers, struct cal_buf (report_buf.c)     */
 /* ------------------------------------------------------------------ */
 
-struct rp_buf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-void rp_add(struct rp_buf *b, const char *s);
-void rp_addn(struct rp_buf *b, const char *s, size_t n);
-void rp_printf(struct rp_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* HTML text: & < > " ' escaped; control bytes other than \n and \t
  * dropped. */
-void rp_html(struct rp_buf *b, const char *s);
+void rp_html(struct cal_buf *b, const char *s);
 /* One CSV field (RFC 4180): quoted when it holds a comma, quote or line
  * break; a text a spreadsheet would run as a formula (= + @, or - not
  * followed by a digit) gets a leading '. */
-void rp_csv(struct rp_buf *b, const char *s);
+void rp_csv(struct cal_buf *b, const char *s);
 /* A row value as text: strings as they are, null as "", a list of
  * strings joined by ", ", others as compact JSON.  malloc'ed; NULL when
  * out of memory. */
 char *rp_text(const json_t *v);
-/* Takes the text out of `b` (NULL and the error set when it ran out of
- * memory). */
-char *rp_take(struct rp_buf *b);
 
 /* ------------------------------------------------------------------ */
 /* Model helpers (report_model.c)                                      */

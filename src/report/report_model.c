@@ -144,22 +144,22 @@ json_t *rp_csv_table(json_t *model, const char *const *columns)
 /* Clique graphs                                                       */
 /* ------------------------------------------------------------------ */
 
-static void rp_dot_str(struct rp_buf *b, const char *s)
+static void rp_dot_str(struct cal_buf *b, const char *s)
 {
-	rp_add(b, "\"");
+	cal_buf_str(b, "\"");
 	for (; s && *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c == '\n') {
-			rp_add(b, "\\n"); /* DOT's line break in a label */
+			cal_buf_str(b, "\\n"); /* DOT's line break in a label */
 			continue;
 		}
 		if (c == '"' || c == '\\')
-			rp_add(b, "\\");
+			cal_buf_str(b, "\\");
 		if (c >= 0x20 && c != 0x7f)
-			rp_addn(b, s, 1);
+			cal_buf_add(b, s, 1);
 	}
-	rp_add(b, "\"");
+	cal_buf_str(b, "\"");
 }
 
 static const char *rp_status_color(const char *status)
@@ -174,30 +174,30 @@ static const char *rp_status_color(const char *status)
 }
 
 /* Node or link attributes for a mark. */
-static void rp_dot_mark(struct rp_buf *b, const char *mark, bool link)
+static void rp_dot_mark(struct cal_buf *b, const char *mark, bool link)
 {
 	if (strcmp(mark, "added") == 0)
-		rp_add(b, link ? ", color=\"#2e7d32\", penwidth=2"
-			       : ", color=\"#2e7d32\", penwidth=2, fillcolor=\"#e8f5e9\"");
+		cal_buf_str(b, link ? ", color=\"#2e7d32\", penwidth=2"
+				    : ", color=\"#2e7d32\", penwidth=2, fillcolor=\"#e8f5e9\"");
 	else if (strcmp(mark, "removed") == 0)
-		rp_add(b, link ? ", color=\"#c62828\", style=dashed, penwidth=2"
-			       : ", color=\"#c62828\", style=\"rounded,dashed,filled\", "
-				 "fillcolor=\"#ffebee\"");
+		cal_buf_str(b, link ? ", color=\"#c62828\", style=dashed, penwidth=2"
+				    : ", color=\"#c62828\", style=\"rounded,dashed,filled\", "
+				      "fillcolor=\"#ffebee\"");
 	else if (strcmp(mark, "focus") == 0)
-		rp_add(b, link ? ", penwidth=3" : ", penwidth=3, fillcolor=\"#fff8e1\"");
+		cal_buf_str(b, link ? ", penwidth=3" : ", penwidth=3, fillcolor=\"#fff8e1\"");
 }
 
 char *rp_clique_dot(const json_t *clique, const json_t *mark)
 {
-	struct rp_buf b = { 0 };
+	struct cal_buf b = { 0 };
 	const char *focal = cal_json_str(clique, "focal_point");
 	size_t i;
 	json_t *n;
 
-	rp_add(&b, "digraph clique {\n  rankdir=LR;\n  bgcolor=\"transparent\";\n"
-		   "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", "
-		   "fontname=\"Helvetica\", fontsize=10];\n"
-		   "  edge [fontname=\"Helvetica\", fontsize=8, color=\"#607d8b\"];\n");
+	cal_buf_str(&b, "digraph clique {\n  rankdir=LR;\n  bgcolor=\"transparent\";\n"
+			"  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", "
+			"fontname=\"Helvetica\", fontsize=10];\n"
+			"  edge [fontname=\"Helvetica\", fontsize=8, color=\"#607d8b\"];\n");
 	json_array_foreach(json_object_get(clique, "nodes"), i, n) {
 		const char *id = cal_json_str(n, CAL_F_ID);
 		const char *name = *cal_json_str(n, CAL_F_NAME) ? cal_json_str(n, CAL_F_NAME) : id;
@@ -206,31 +206,32 @@ char *rp_clique_dot(const json_t *clique, const json_t *mark)
 						cal_json_str(n, CAL_F_HOST));
 		const char *m = cal_json_str(mark, id);
 
-		rp_add(&b, "  ");
+		cal_buf_str(&b, "  ");
 		rp_dot_str(&b, id);
-		rp_add(&b, " [label=");
+		cal_buf_str(&b, " [label=");
 		rp_dot_str(&b, label ? label : id);
-		rp_printf(&b, ", color=\"%s\"", rp_status_color(cal_json_str(n, CAL_F_STATUS)));
+		cal_buf_printf(&b, ", color=\"%s\"",
+			       rp_status_color(cal_json_str(n, CAL_F_STATUS)));
 		if (strcmp(id, focal) == 0)
-			rp_add(&b, ", penwidth=2.5");
+			cal_buf_str(&b, ", penwidth=2.5");
 		rp_dot_mark(&b, m, false);
-		rp_add(&b, "];\n");
+		cal_buf_str(&b, "];\n");
 		free(label);
 	}
 	json_array_foreach(json_object_get(clique, "links"), i, n) {
 		const char *m = cal_json_str(mark, cal_json_str(n, CAL_F_ID));
 
-		rp_add(&b, "  ");
+		cal_buf_str(&b, "  ");
 		rp_dot_str(&b, cal_json_str(n, CAL_F_SOURCE_ID));
-		rp_add(&b, " -> ");
+		cal_buf_str(&b, " -> ");
 		rp_dot_str(&b, cal_json_str(n, CAL_F_TARGET_ID));
-		rp_add(&b, " [label=");
+		cal_buf_str(&b, " [label=");
 		rp_dot_str(&b, cal_json_str(n, CAL_F_LINK_TYPE));
 		if (strcmp(cal_json_str(n, CAL_F_STATE), "down") == 0)
-			rp_add(&b, ", color=\"#c62828\", style=dotted");
+			cal_buf_str(&b, ", color=\"#c62828\", style=dotted");
 		rp_dot_mark(&b, m, true);
-		rp_add(&b, "];\n");
+		cal_buf_str(&b, "];\n");
 	}
-	rp_add(&b, "}\n");
-	return rp_take(&b);
+	cal_buf_str(&b, "}\n");
+	return cal_buf_take(&b);
 }

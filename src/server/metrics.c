@@ -13,7 +13,6 @@
  */
 #include "server/server_int.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,45 +136,6 @@ void srv_metrics_schedule_run(struct srv_metrics *m)
 		atomic_fetch_add(&m->schedule_runs, 1);
 }
 
-/* A growing text buffer. */
-struct mt_buf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-static void mt_printf(struct mt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void mt_printf(struct mt_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if ((size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		char *ns = realloc(b->s, b->cap * 2 + (size_t)n);
-
-		if (!ns) {
-			b->oom = true;
-			return;
-		}
-		b->s = ns;
-		b->cap = b->cap * 2 + (size_t)n;
-	}
-}
-
 /* A label value with \, " and newlines escaped. */
 static const char *mt_label(char *out, size_t n, const char *v)
 {
@@ -196,15 +156,15 @@ static const char *mt_label(char *out, size_t n, const char *v)
 	return out;
 }
 
-static void mt_requests(struct srv_metrics *m, struct mt_buf *b)
+static void mt_requests(struct srv_metrics *m, struct cal_buf *b)
 {
 	const struct srv_route *routes;
 	size_t n;
 	static const char *const classes[] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx" };
 
 	routes = srv_routes(&n);
-	mt_printf(b, "# HELP calipso_http_requests_total HTTP requests answered, by route and "
-		     "status class.\n# TYPE calipso_http_requests_total counter\n");
+	cal_buf_printf(b, "# HELP calipso_http_requests_total HTTP requests answered, by route "
+			  "and status class.\n# TYPE calipso_http_requests_total counter\n");
 	for (size_t i = 0; i < m->nroutes + 2; i++) {
 		const char *path = i < m->nroutes ? routes[i].path : i == m->nroutes ? "static" : "unmatched";
 		const char *meth = i < m->nroutes ? srv_method_name(routes[i].method) : "any";
@@ -213,12 +173,13 @@ static void mt_requests(struct srv_metrics *m, struct mt_buf *b)
 			unsigned long long v = atomic_load(&m->routes[i].codes[c]);
 
 			if (v)
-				mt_printf(b, "calipso_http_requests_total{route=\"%s\",method=\"%s\","
-					     "code=\"%s\"} %llu\n", path, meth, classes[c], v);
+				cal_buf_printf(b, "calipso_http_requests_total{route=\"%s\","
+						  "method=\"%s\",code=\"%s\"} %llu\n", path, meth,
+					       classes[c], v);
 		}
 	}
-	mt_printf(b, "# HELP calipso_http_request_duration_seconds Time to answer a request.\n"
-		     "# TYPE calipso_http_request_duration_seconds histogram\n");
+	cal_buf_printf(b, "# HELP calipso_http_request_duration_seconds Time to answer a "
+			  "request.\n# TYPE calipso_http_request_duration_seconds histogram\n");
 	for (size_t i = 0; i < m->nroutes + 2; i++) {
 		const char *path = i < m->nroutes ? routes[i].path : i == m->nroutes ? "static" : "unmatched";
 		const char *meth = i < m->nroutes ? srv_method_name(routes[i].method) : "any";
@@ -228,56 +189,58 @@ static void mt_requests(struct srv_metrics *m, struct mt_buf *b)
 			continue;
 		for (size_t k = 0; k < MT_REQ_NB; k++) {
 			cum += atomic_load(&m->routes[i].buckets[k]);
-			mt_printf(b, "calipso_http_request_duration_seconds_bucket{route=\"%s\","
-				     "method=\"%s\",le=\"%g\"} %llu\n", path, meth, mt_req_bounds[k],
-				  cum);
+			cal_buf_printf(b, "calipso_http_request_duration_seconds_bucket{"
+					  "route=\"%s\",method=\"%s\",le=\"%g\"} %llu\n", path,
+				       meth, mt_req_bounds[k], cum);
 		}
-		mt_printf(b, "calipso_http_request_duration_seconds_bucket{route=\"%s\",method=\"%s\","
-			     "le=\"+Inf\"} %llu\n", path, meth, count);
-		mt_printf(b, "calipso_http_request_duration_seconds_sum{route=\"%s\",method=\"%s\"} "
-			     "%.6f\n", path, meth, (double)atomic_load(&m->routes[i].sum_us) / 1e6);
-		mt_printf(b, "calipso_http_request_duration_seconds_count{route=\"%s\",method=\"%s\"} "
-			     "%llu\n", path, meth, count);
+		cal_buf_printf(b, "calipso_http_request_duration_seconds_bucket{route=\"%s\","
+				  "method=\"%s\",le=\"+Inf\"} %llu\n", path, meth, count);
+		cal_buf_printf(b, "calipso_http_request_duration_seconds_sum{route=\"%s\","
+				  "method=\"%s\"} %.6f\n", path, meth,
+			       (double)atomic_load(&m->routes[i].sum_us) / 1e6);
+		cal_buf_printf(b, "calipso_http_request_duration_seconds_count{route=\"%s\","
+				  "method=\"%s\"} %llu\n", path, meth, count);
 	}
 }
 
-static void mt_scans(struct srv_metrics *m, struct mt_buf *b)
+static void mt_scans(struct srv_metrics *m, struct cal_buf *b)
 {
 	char env[300];
 
 	pthread_mutex_lock(&m->mu);
-	mt_printf(b, "# HELP calipso_scans_total Scans this server ran, by final status.\n"
-		     "# TYPE calipso_scans_total counter\n");
+	cal_buf_printf(b, "# HELP calipso_scans_total Scans this server ran, by final status.\n"
+			  "# TYPE calipso_scans_total counter\n");
 	for (size_t i = 0; i < m->nscans; i++)
 		for (int st = 0; st < 8; st++)
 			if (m->scans[i].by_status[st])
-				mt_printf(b, "calipso_scans_total{environment=\"%s\",status=\"%s\"} "
-					     "%llu\n", mt_label(env, sizeof(env), m->scans[i].env),
-					  cal_scan_status_name((enum cal_scan_status)st),
-					  m->scans[i].by_status[st]);
-	mt_printf(b, "# HELP calipso_scan_duration_seconds Duration of scans this server ran.\n"
-		     "# TYPE calipso_scan_duration_seconds histogram\n");
+				cal_buf_printf(b, "calipso_scans_total{environment=\"%s\","
+						  "status=\"%s\"} %llu\n",
+					       mt_label(env, sizeof(env), m->scans[i].env),
+					       cal_scan_status_name((enum cal_scan_status)st),
+					       m->scans[i].by_status[st]);
+	cal_buf_printf(b, "# HELP calipso_scan_duration_seconds Duration of scans this server "
+			  "ran.\n# TYPE calipso_scan_duration_seconds histogram\n");
 	for (size_t i = 0; i < m->nscans; i++) {
 		unsigned long long cum = 0;
 
 		mt_label(env, sizeof(env), m->scans[i].env);
 		for (size_t k = 0; k < MT_SCAN_NB; k++) {
 			cum += m->scans[i].buckets[k];
-			mt_printf(b, "calipso_scan_duration_seconds_bucket{environment=\"%s\","
-				     "le=\"%g\"} %llu\n", env, mt_scan_bounds[k], cum);
+			cal_buf_printf(b, "calipso_scan_duration_seconds_bucket{environment=\"%s\","
+					  "le=\"%g\"} %llu\n", env, mt_scan_bounds[k], cum);
 		}
-		mt_printf(b, "calipso_scan_duration_seconds_bucket{environment=\"%s\",le=\"+Inf\"} "
-			     "%llu\n", env, m->scans[i].count);
-		mt_printf(b, "calipso_scan_duration_seconds_sum{environment=\"%s\"} %.6f\n", env,
-			  m->scans[i].sum_s);
-		mt_printf(b, "calipso_scan_duration_seconds_count{environment=\"%s\"} %llu\n", env,
-			  m->scans[i].count);
+		cal_buf_printf(b, "calipso_scan_duration_seconds_bucket{environment=\"%s\","
+				  "le=\"+Inf\"} %llu\n", env, m->scans[i].count);
+		cal_buf_printf(b, "calipso_scan_duration_seconds_sum{environment=\"%s\"} %.6f\n",
+			       env, m->scans[i].sum_s);
+		cal_buf_printf(b, "calipso_scan_duration_seconds_count{environment=\"%s\"} %llu\n",
+			       env, m->scans[i].count);
 	}
 	pthread_mutex_unlock(&m->mu);
 }
 
 /* Object counts per environment and type; pending scans. */
-static int mt_store(struct mt_buf *b, cal_store *st)
+static int mt_store(struct cal_buf *b, cal_store *st)
 {
 	json_t *envs = NULL, *e, *pending = NULL;
 	struct cal_scan_query q = { .status = "pending", .limit = 100000 };
@@ -288,8 +251,8 @@ static int mt_store(struct mt_buf *b, cal_store *st)
 	rc = cal_store_env_list(st, &envs);
 	if (rc)
 		return rc;
-	mt_printf(b, "# HELP calipso_inventory_objects Live objects, by environment and type.\n"
-		     "# TYPE calipso_inventory_objects gauge\n");
+	cal_buf_printf(b, "# HELP calipso_inventory_objects Live objects, by environment and "
+			  "type.\n# TYPE calipso_inventory_objects gauge\n");
 	json_array_foreach(envs, i, e) {
 		json_t *counts = NULL, *v;
 		const char *type;
@@ -299,17 +262,18 @@ static int mt_store(struct mt_buf *b, cal_store *st)
 			break;
 		mt_label(env, sizeof(env), cal_json_str(e, "name"));
 		json_object_foreach(counts, type, v)
-			mt_printf(b, "calipso_inventory_objects{environment=\"%s\",type=\"%s\"} %lld\n",
-				  env, type, (long long)json_integer_value(v));
+			cal_buf_printf(b, "calipso_inventory_objects{environment=\"%s\","
+					  "type=\"%s\"} %lld\n", env, type,
+				       (long long)json_integer_value(v));
 		json_decref(counts);
 	}
 	json_decref(envs);
 	if (rc == 0)
 		rc = cal_store_scans_find(st, &pending, &q);
 	if (rc == 0)
-		mt_printf(b, "# HELP calipso_scans_pending Scans waiting in the queue.\n"
-			     "# TYPE calipso_scans_pending gauge\ncalipso_scans_pending %zu\n",
-			  json_array_size(pending));
+		cal_buf_printf(b, "# HELP calipso_scans_pending Scans waiting in the queue.\n"
+				  "# TYPE calipso_scans_pending gauge\ncalipso_scans_pending %zu\n",
+			       json_array_size(pending));
 	json_decref(pending);
 	return rc;
 }
@@ -317,38 +281,41 @@ static int mt_store(struct mt_buf *b, cal_store *st)
 char *srv_metrics_render(struct srv_metrics *m, struct srv_cache *cache, cal_store *st,
 			 size_t *len)
 {
-	struct mt_buf b = { 0 };
+	struct cal_buf b = { 0 };
 	unsigned long long hits, misses;
-	size_t bytes;
+	size_t bytes, n;
+	char *text;
 
 	*len = 0;
-	b.cap = 16384;
-	b.s = malloc(b.cap);
-	if (!b.s)
-		return NULL;
-	b.s[0] = '\0';
-	mt_printf(&b, "# HELP calipso_build_info The running version.\n"
-		      "# TYPE calipso_build_info gauge\ncalipso_build_info{version=\"%s\"} 1\n"
-		      "# HELP calipso_start_time_seconds When the server started.\n"
-		      "# TYPE calipso_start_time_seconds gauge\ncalipso_start_time_seconds %.3f\n",
-		  CAL_VERSION, (double)m->started_us / 1e6);
+	cal_buf_printf(&b, "# HELP calipso_build_info The running version.\n"
+			   "# TYPE calipso_build_info gauge\n"
+			   "calipso_build_info{version=\"%s\"} 1\n"
+			   "# HELP calipso_start_time_seconds When the server started.\n"
+			   "# TYPE calipso_start_time_seconds gauge\n"
+			   "calipso_start_time_seconds %.3f\n",
+		       CAL_VERSION, (double)m->started_us / 1e6);
 	mt_requests(m, &b);
 	mt_scans(m, &b);
 	srv_cache_stats(cache, &hits, &misses, &bytes);
-	mt_printf(&b, "# HELP calipso_cache_hits_total Answers given from the response cache.\n"
-		      "# TYPE calipso_cache_hits_total counter\ncalipso_cache_hits_total %llu\n"
-		      "# HELP calipso_cache_misses_total Cacheable answers made afresh.\n"
-		      "# TYPE calipso_cache_misses_total counter\ncalipso_cache_misses_total %llu\n"
-		      "# HELP calipso_cache_bytes Bytes of answers the cache keeps.\n"
-		      "# TYPE calipso_cache_bytes gauge\ncalipso_cache_bytes %zu\n",
-		  hits, misses, bytes);
-	mt_printf(&b, "# HELP calipso_scheduled_runs_total Schedules that fired.\n"
-		      "# TYPE calipso_scheduled_runs_total counter\ncalipso_scheduled_runs_total "
-		      "%llu\n", atomic_load(&m->schedule_runs));
-	if (mt_store(&b, st) || b.oom) {
-		free(b.s);
+	cal_buf_printf(&b, "# HELP calipso_cache_hits_total Answers given from the response "
+			   "cache.\n# TYPE calipso_cache_hits_total counter\n"
+			   "calipso_cache_hits_total %llu\n"
+			   "# HELP calipso_cache_misses_total Cacheable answers made afresh.\n"
+			   "# TYPE calipso_cache_misses_total counter\n"
+			   "calipso_cache_misses_total %llu\n"
+			   "# HELP calipso_cache_bytes Bytes of answers the cache keeps.\n"
+			   "# TYPE calipso_cache_bytes gauge\ncalipso_cache_bytes %zu\n",
+		       hits, misses, bytes);
+	cal_buf_printf(&b, "# HELP calipso_scheduled_runs_total Schedules that fired.\n"
+			   "# TYPE calipso_scheduled_runs_total counter\n"
+			   "calipso_scheduled_runs_total %llu\n", atomic_load(&m->schedule_runs));
+	if (mt_store(&b, st)) {
+		cal_buf_free(&b);
 		return NULL;
 	}
-	*len = b.len;
-	return b.s;
+	n = b.len;
+	text = cal_buf_take(&b);
+	if (text)
+		*len = n;
+	return text;
 }

@@ -303,12 +303,12 @@ static void lab_graph(struct an_graph *g)
 /* The member ids of a grown clique, joined by spaces in id order. */
 static char *members(const struct an_graph *g, const struct an_clique *c)
 {
-	struct an_buf b = { 0 };
+	struct cal_buf b = { 0 };
 
 	for (size_t i = 0; i < c->nodes.n; i++) {
 		if (i)
-			an_buf_str(&b, " ");
-		an_buf_str(&b, an_intern_key(&g->ids, c->nodes.v[i]));
+			cal_buf_str(&b, " ");
+		cal_buf_str(&b, an_intern_key(&g->ids, c->nodes.v[i]));
 	}
 	return b.s ? b.s : strdup("");
 }

@@ -13,18 +13,18 @@
 
 static char *html(const char *s)
 {
-	struct rp_buf b = { 0 };
+	struct cal_buf b = { 0 };
 
 	rp_html(&b, s);
-	return rp_take(&b);
+	return cal_buf_take(&b);
 }
 
 static char *csv(const char *s)
 {
-	struct rp_buf b = { 0 };
+	struct cal_buf b = { 0 };
 
 	rp_csv(&b, s);
-	return rp_take(&b);
+	return cal_buf_take(&b);
 }
 
 static void expect(char *got, const char *want)
