@@ -32,7 +32,7 @@ int an_docs_by_ids(cal_store *st, json_t *out, const char *table, const char *en
 		size_t k = n - first < GET_CHUNK ? n - first : GET_CHUNK, chunk = 1;
 		struct cal_buf sql = { 0 };
 		cal_store_stmt *s = NULL;
-		int p = 1;
+		int p;
 
 		/* Power-of-two statement sizes keep the statement cache small;
 		 * the padding repeats the last id. */
@@ -50,15 +50,9 @@ int an_docs_by_ids(cal_store *st, json_t *out, const char *table, const char *en
 			cal_buf_free(&sql);
 			return cal_error_set(CAL_ENOMEM, "out of memory");
 		}
-		rc = cal_store_sql_prepare(st, &s, sql.s);
+		rc = cal_store_sql_prepare_fmt(st, &s, sql.s, at > 0 ? "tii" : "t", env, at, at);
 		cal_buf_free(&sql);
-		if (rc == 0)
-			rc = cal_store_sql_bind_text(s, p++, env);
-		if (rc == 0 && at > 0) {
-			rc = cal_store_sql_bind_int64(s, p++, at);
-			if (rc == 0)
-				rc = cal_store_sql_bind_int64(s, p++, at);
-		}
+		p = at > 0 ? 4 : 2;
 		for (size_t i = 0; rc == 0 && i < chunk; i++)
 			rc = cal_store_sql_bind_text(s, p++, ids[first + (i < k ? i : k - 1)]);
 		while (rc == 0 && (rc = cal_store_sql_step(s)) == CAL_STORE_ROW) {
@@ -84,24 +78,17 @@ int an_clique_row(cal_store *st, json_t **out, const char *env, const char *foca
 {
 	struct cal_buf sql = { 0 };
 	cal_store_stmt *s = NULL;
-	int rc, p = 1;
+	int rc;
 
 	*out = NULL;
 	cal_buf_str(&sql, "SELECT doc FROM cliques WHERE env = ? AND focal_id = ?");
 	get_valid(&sql, at);
-	if (sql.oom)
+	if (sql.oom) {
+		cal_buf_free(&sql);
 		return cal_error_set(CAL_ENOMEM, "out of memory");
-	rc = cal_store_sql_prepare(st, &s, sql.s);
-	cal_buf_free(&sql);
-	if (rc == 0)
-		rc = cal_store_sql_bind_text(s, p++, env);
-	if (rc == 0)
-		rc = cal_store_sql_bind_text(s, p++, focal);
-	if (rc == 0 && at > 0) {
-		rc = cal_store_sql_bind_int64(s, p++, at);
-		if (rc == 0)
-			rc = cal_store_sql_bind_int64(s, p++, at);
 	}
+	rc = cal_store_sql_prepare_fmt(st, &s, sql.s, at > 0 ? "ttii" : "tt", env, focal, at, at);
+	cal_buf_free(&sql);
 	if (rc == 0)
 		rc = cal_store_sql_step(s);
 	if (rc == CAL_STORE_ROW) {
@@ -321,7 +308,7 @@ int cal_clique_list(cal_store *st, json_t **out, const char *env, const char *fo
 	struct cal_buf sql = { 0 };
 	cal_store_stmt *s = NULL;
 	json_t *arr = json_array();
-	int rc, p = 1;
+	int rc;
 
 	*out = NULL;
 	if (!arr)
@@ -333,20 +320,14 @@ int cal_clique_list(cal_store *st, json_t **out, const char *env, const char *fo
 		cal_buf_str(&sql, " AND focal_type = ?");
 	cal_buf_str(&sql, " ORDER BY focal_type, focal_id");
 	if (sql.oom) {
+		cal_buf_free(&sql);
 		json_decref(arr);
 		return cal_error_set(CAL_ENOMEM, "out of memory");
 	}
-	rc = cal_store_sql_prepare(st, &s, sql.s);
+	rc = cal_store_sql_prepare_fmt(st, &s, sql.s, at > 0 ? "tii" : "t", env, at, at);
 	cal_buf_free(&sql);
-	if (rc == 0)
-		rc = cal_store_sql_bind_text(s, p++, env);
-	if (rc == 0 && at > 0) {
-		rc = cal_store_sql_bind_int64(s, p++, at);
-		if (rc == 0)
-			rc = cal_store_sql_bind_int64(s, p++, at);
-	}
 	if (rc == 0 && focal_type)
-		rc = cal_store_sql_bind_text(s, p++, focal_type);
+		rc = cal_store_sql_bind_text(s, at > 0 ? 4 : 2, focal_type);
 	while (rc == 0 && (rc = cal_store_sql_step(s)) == CAL_STORE_ROW) {
 		json_t *e = json_loads(cal_store_sql_text(s, 4), 0, NULL);
 

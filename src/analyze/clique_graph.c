@@ -302,9 +302,7 @@ static int an_load_objects(struct an_graph *g, cal_store *st, const char *env,
 		 an_sql_json(st, j2, sizeof(j2), "doc", "network"), focal,
 		 an_sql_json(st, j3, sizeof(j3), "doc", "project"),
 		 an_sql_json(st, j4, sizeof(j4), "doc", "project_id"));
-	rc = cal_store_sql_prepare(st, &s, sql);
-	if (rc == 0)
-		rc = cal_store_sql_bind_text(s, 1, env);
+	rc = cal_store_sql_prepare_fmt(st, &s, sql, "t", env);
 	while (rc == 0 && (rc = cal_store_sql_step(s)) == CAL_STORE_ROW)
 		rc = an_graph_object(g, cal_store_sql_text(s, 0),
 				     cal_type_from_name(cal_store_sql_text(s, 1)),
@@ -327,9 +325,7 @@ static int an_load_links(struct an_graph *g, cal_store *st, const char *env)
 		 an_sql_json(st, j1, sizeof(j1), "doc", "attributes.network"),
 		 cal_store_is_postgres(st) ? "strpos" : "instr",
 		 an_sql_json(st, j2, sizeof(j2), "doc", "status"));
-	rc = cal_store_sql_prepare(st, &s, sql);
-	if (rc == 0)
-		rc = cal_store_sql_bind_text(s, 1, env);
+	rc = cal_store_sql_prepare_fmt(st, &s, sql, "t", env);
 	while (rc == 0 && (rc = cal_store_sql_step(s)) == CAL_STORE_ROW)
 		rc = an_graph_link(g, cal_store_sql_text(s, 0), cal_store_sql_text(s, 1),
 				   cal_store_sql_text(s, 2), cal_store_sql_text(s, 3),

@@ -226,7 +226,7 @@ static int rf_run(cal_store *st, const char *env, int64_t ts, bool force,
 	 * by environments refreshed concurrently. */
 	bulk = full && live.ids.n == 0 && set.ids.n >= RF_BULK_MIN && !cal_store_is_postgres(st);
 	if (rc == 0 && bulk)
-		rc = cal_store_sql_run(st, "DROP INDEX IF EXISTS clique_members_object", 0, NULL);
+		rc = cal_store_sql_exec(st, "DROP INDEX IF EXISTS clique_members_object", "");
 	if (rc == 0)
 		rc = an_writer_open(&wr, st, env, rev);
 	if (rc == 0 && !(order = rf_sorted(&set)))
@@ -259,8 +259,8 @@ static int rf_run(cal_store *st, const char *env, int64_t ts, bool force,
 	if (rc == 0)
 		rc = an_writer_flush(&wr);
 	if (rc == 0 && bulk)
-		rc = cal_store_sql_run(st, "CREATE INDEX clique_members_object ON clique_members "
-				       "(env, object_id)", 0, NULL);
+		rc = cal_store_sql_exec(st, "CREATE INDEX clique_members_object ON clique_members "
+					"(env, object_id)", "");
 	if (rc)
 		goto out;
 	state.done_ts = state.done_ts > ts ? state.done_ts : ts;

@@ -23,10 +23,8 @@ int an_live_load(struct an_live *out, cal_store *st, const char *env)
 	memset(out, 0, sizeof(*out));
 	rc = an_intern_init(&out->ids);
 	if (rc == 0)
-		rc = cal_store_sql_prepare(st, &s, "SELECT focal_id, hash FROM cliques "
-					   "WHERE env = ? AND valid_to IS NULL");
-	if (rc == 0)
-		rc = cal_store_sql_bind_text(s, 1, env);
+		rc = cal_store_sql_prepare_fmt(st, &s, "SELECT focal_id, hash FROM cliques "
+					       "WHERE env = ? AND valid_to IS NULL", "t", env);
 	while (rc == 0 && (rc = cal_store_sql_step(s)) == CAL_STORE_ROW) {
 		const char *id = cal_store_sql_text(s, 0), *h = cal_store_sql_text(s, 1);
 		uint32_t i;
@@ -75,10 +73,8 @@ int an_state_get(cal_store *st, const char *env, struct an_state *out)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = cal_store_sql_prepare(st, &s, "SELECT done_ts, rev_ts, types_hash FROM clique_state "
-				   "WHERE env = ?");
-	if (rc == 0)
-		rc = cal_store_sql_bind_text(s, 1, env);
+	rc = cal_store_sql_prepare_fmt(st, &s, "SELECT done_ts, rev_ts, types_hash FROM "
+				       "clique_state WHERE env = ?", "t", env);
 	if (rc == 0)
 		rc = cal_store_sql_step(s);
 	if (rc == CAL_STORE_ROW) {
@@ -95,26 +91,11 @@ int an_state_get(cal_store *st, const char *env, struct an_state *out)
 
 int an_state_put(cal_store *st, const char *env, const struct an_state *s)
 {
-	cal_store_stmt *q = NULL;
-	int rc;
-
-	rc = cal_store_sql_prepare(st, &q,
-				   "INSERT INTO clique_state (env, done_ts, rev_ts, types_hash) "
-				   "VALUES (?, ?, ?, ?) ON CONFLICT (env) DO UPDATE SET "
-				   "done_ts = excluded.done_ts, rev_ts = excluded.rev_ts, "
-				   "types_hash = excluded.types_hash");
-	if (rc == 0)
-		rc = cal_store_sql_bind_text(q, 1, env);
-	if (rc == 0)
-		rc = cal_store_sql_bind_int64(q, 2, s->done_ts);
-	if (rc == 0)
-		rc = cal_store_sql_bind_int64(q, 3, s->rev_ts);
-	if (rc == 0)
-		rc = cal_store_sql_bind_text(q, 4, s->types_hash);
-	if (rc == 0)
-		rc = cal_store_sql_step(q);
-	cal_store_sql_reset(q);
-	return rc < 0 ? rc : 0;
+	return cal_store_sql_exec(st, "INSERT INTO clique_state (env, done_ts, rev_ts, types_hash) "
+				  "VALUES (?, ?, ?, ?) ON CONFLICT (env) DO UPDATE SET "
+				  "done_ts = excluded.done_ts, rev_ts = excluded.rev_ts, "
+				  "types_hash = excluded.types_hash", "tiit", env, s->done_ts,
+				  s->rev_ts, s->types_hash);
 }
 
 /* ------------------------------------------------------------------ */

@@ -285,7 +285,6 @@ int cal_clique_type_put(cal_store *st, const json_t *type, bool replace)
 	json_t *copy = NULL, *users = NULL;
 	char *text = NULL;
 	int64_t now = cal_time_now_us();
-	cal_store_stmt *s;
 	int rc;
 
 	rc = cal_clique_type_check(type);
@@ -314,27 +313,11 @@ int cal_clique_type_put(cal_store *st, const json_t *type, bool replace)
 		rc = cal_error_set(CAL_ENOMEM, "out of memory");
 		goto out;
 	}
-	rc = cal_store_sql_prepare(st, &s,
-				   "INSERT INTO clique_types (id, focal_point_type, doc, created, "
-				   "updated) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-				   "focal_point_type = excluded.focal_point_type, doc = excluded.doc, "
-				   "updated = excluded.updated");
-	if (rc)
-		goto out;
-	rc = cal_store_sql_bind_text(s, 1, id);
-	if (rc == 0)
-		rc = cal_store_sql_bind_text(s, 2, cal_json_str(type, "focal_point_type"));
-	if (rc == 0)
-		rc = cal_store_sql_bind_text(s, 3, text);
-	if (rc == 0)
-		rc = cal_store_sql_bind_int64(s, 4, now);
-	if (rc == 0)
-		rc = cal_store_sql_bind_int64(s, 5, now);
-	if (rc == 0)
-		rc = cal_store_sql_step(s);
-	cal_store_sql_reset(s);
-	if (rc > 0)
-		rc = 0;
+	rc = cal_store_sql_exec(st, "INSERT INTO clique_types (id, focal_point_type, doc, created, "
+				"updated) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+				"focal_point_type = excluded.focal_point_type, doc = excluded.doc, "
+				"updated = excluded.updated", "tttii", id,
+				cal_json_str(type, "focal_point_type"), text, now, now);
 	if (rc == 0)
 		rc = cal_store_tx_commit(st);
 out:
@@ -349,7 +332,6 @@ out:
 int cal_clique_type_remove(cal_store *st, const char *id)
 {
 	json_t *users = NULL;
-	const char *args[1] = { id };
 	int rc;
 
 	rc = cal_store_tx_begin(st, "calipso:clique_types");
@@ -367,7 +349,7 @@ int cal_clique_type_remove(cal_store *st, const char *id)
 			rc = cal_error_set(CAL_ENOTFOUND, "no clique type '%s'", id);
 		goto out;
 	}
-	rc = cal_store_sql_run(st, "DELETE FROM clique_types WHERE id = ?", 1, args);
+	rc = cal_store_sql_exec(st, "DELETE FROM clique_types WHERE id = ?", "t", id);
 	if (rc == 0)
 		rc = cal_store_tx_commit(st);
 out:

@@ -146,20 +146,16 @@ int df_clique_summaries(cal_store *st, json_t **out, const char *env, int64_t at
 	*out = NULL;
 	if (!map)
 		return cal_error_set(CAL_ENOMEM, "out of memory");
-	rc = cal_store_sql_prepare(st, &s, at > 0 ? "SELECT focal_id, doc FROM cliques WHERE "
-						    "env = ? AND valid_from <= ? AND (valid_to IS "
-						    "NULL OR valid_to > ?)"
-						  : "SELECT focal_id, doc FROM cliques WHERE env = ? "
-						    "AND valid_to IS NULL");
+	rc = cal_store_sql_prepare_fmt(st, &s, at > 0 ? "SELECT focal_id, doc FROM cliques "
+							"WHERE env = ? AND valid_from <= ? AND "
+							"(valid_to IS NULL OR valid_to > ?)"
+						      : "SELECT focal_id, doc FROM cliques "
+							"WHERE env = ? AND valid_to IS NULL",
+				       at > 0 ? "tii" : "t", env, at, at);
 	if (rc) {
 		json_decref(map);
 		return rc;
 	}
-	rc = cal_store_sql_bind_text(s, 1, env);
-	if (rc == 0 && at > 0)
-		rc = cal_store_sql_bind_int64(s, 2, at);
-	if (rc == 0 && at > 0)
-		rc = cal_store_sql_bind_int64(s, 3, at);
 	while (rc == 0 && (rc = cal_store_sql_step(s)) == CAL_STORE_ROW) {
 		const char *focal = cal_store_sql_text(s, 0);
 		json_t *row, *sum = NULL;

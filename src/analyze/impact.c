@@ -28,20 +28,12 @@ static int im_object(cal_store *st, json_t **out, const char *env, const char *i
 	int rc;
 
 	*out = NULL;
-	rc = cal_store_sql_prepare(st, &s, at > 0 ? "SELECT type, name, host FROM objects WHERE "
-						    "env = ? AND id = ? AND valid_from <= ? AND "
-						    "(valid_to IS NULL OR valid_to > ?)"
-						  : "SELECT type, name, host FROM objects WHERE "
-						    "env = ? AND id = ? AND valid_to IS NULL");
-	if (rc == 0)
-		rc = cal_store_sql_bind_text(s, 1, env);
-	if (rc == 0)
-		rc = cal_store_sql_bind_text(s, 2, id);
-	if (rc == 0 && at > 0) {
-		rc = cal_store_sql_bind_int64(s, 3, at);
-		if (rc == 0)
-			rc = cal_store_sql_bind_int64(s, 4, at);
-	}
+	rc = cal_store_sql_prepare_fmt(st, &s, at > 0 ? "SELECT type, name, host FROM objects "
+							"WHERE env = ? AND id = ? AND valid_from "
+							"<= ? AND (valid_to IS NULL OR valid_to > ?)"
+						      : "SELECT type, name, host FROM objects "
+							"WHERE env = ? AND id = ? AND valid_to IS NULL",
+				       at > 0 ? "ttii" : "tt", env, id, at, at);
 	if (rc == 0)
 		rc = cal_store_sql_step(s);
 	if (rc == CAL_STORE_ROW) {
@@ -87,7 +79,7 @@ static int im_live(cal_store *st, json_t *entries, const char *env, const char *
 	cal_store_stmt *s = NULL;
 	int rc;
 
-	rc = cal_store_sql_prepare(
+	rc = cal_store_sql_prepare_fmt(
 		st, &s,
 		want_docs ? "SELECT c.focal_id, c.focal_type, c.clique_type, c.health, c.summary, "
 			    "CASE WHEN c.focal_type IN ('instance', 'vservice') THEN c.doc END "
@@ -97,11 +89,8 @@ static int im_live(cal_store *st, json_t *entries, const char *env, const char *
 			  : "SELECT c.focal_id, c.focal_type, c.clique_type, c.health, c.summary "
 			    "FROM clique_members m JOIN cliques c ON c.env = m.env AND "
 			    "c.focal_id = m.focal_id AND c.valid_to IS NULL "
-			    "WHERE m.env = ? AND m.object_id = ?");
-	if (rc == 0)
-		rc = cal_store_sql_bind_text(s, 1, env);
-	if (rc == 0)
-		rc = cal_store_sql_bind_text(s, 2, id);
+			    "WHERE m.env = ? AND m.object_id = ?",
+		"tt", env, id);
 	while (rc == 0 && (rc = cal_store_sql_step(s)) == CAL_STORE_ROW) {
 		json_t *e = im_entry(cal_store_sql_text(s, 0), cal_store_sql_text(s, 1),
 				     cal_store_sql_text(s, 2), cal_store_sql_text(s, 3),
@@ -140,9 +129,11 @@ static int im_at(cal_store *st, json_t *entries, const char *env, const char *id
 	int rc;
 
 	an_buf_json_str(&needle, id);
-	if (needle.oom)
+	if (needle.oom) {
+		cal_buf_free(&needle);
 		return cal_error_set(CAL_ENOMEM, "out of memory");
-	rc = cal_store_sql_prepare(
+	}
+	rc = cal_store_sql_prepare_fmt(
 		st, &s,
 		cal_store_is_postgres(st)
 			? "SELECT focal_id, focal_type, clique_type, health, summary, doc FROM cliques "
@@ -150,15 +141,8 @@ static int im_at(cal_store *st, json_t *entries, const char *env, const char *id
 			  "AND strpos(doc, ?) > 0"
 			: "SELECT focal_id, focal_type, clique_type, health, summary, doc FROM cliques "
 			  "WHERE env = ? AND valid_from <= ? AND (valid_to IS NULL OR valid_to > ?) "
-			  "AND instr(doc, ?) > 0");
-	if (rc == 0)
-		rc = cal_store_sql_bind_text(s, 1, env);
-	if (rc == 0)
-		rc = cal_store_sql_bind_int64(s, 2, at);
-	if (rc == 0)
-		rc = cal_store_sql_bind_int64(s, 3, at);
-	if (rc == 0)
-		rc = cal_store_sql_bind_text(s, 4, needle.s);
+			  "AND instr(doc, ?) > 0",
+		"tiit", env, at, at, needle.s);
 	while (rc == 0 && (rc = cal_store_sql_step(s)) == CAL_STORE_ROW) {
 		json_t *doc = json_loads(cal_store_sql_text(s, 5), 0, NULL), *e;
 

@@ -408,7 +408,7 @@ static int sx_bulk_write(struct sx_writer *w, cal_store *st, const char *env)
 
 	if (b->n > 1)
 		qsort(b->v, b->n, sizeof(*b->v), sx_cmp_pair);
-	rc = drop ? cal_store_sql_run(st, "DROP INDEX IF EXISTS search_terms_object", 0, NULL) : 0;
+	rc = drop ? cal_store_sql_exec(st, "DROP INDEX IF EXISTS search_terms_object", "") : 0;
 	for (size_t i = 0; rc == 0 && i < b->n; i++) {
 		rc = cal_store_batch_text_ref(w->terms, env);
 		if (rc == 0)
@@ -421,8 +421,8 @@ static int sx_bulk_write(struct sx_writer *w, cal_store *st, const char *env)
 	if (rc == 0)
 		rc = cal_store_batch_flush(w->terms);
 	if (rc == 0 && drop)
-		rc = cal_store_sql_run(st, "CREATE INDEX search_terms_object ON search_terms "
-				       "(env, object_id)", 0, NULL);
+		rc = cal_store_sql_exec(st, "CREATE INDEX search_terms_object ON search_terms "
+					"(env, object_id)", "");
 	return rc;
 }
 
@@ -502,9 +502,8 @@ static int sx_state(cal_store *st, const char *env, bool *found, int64_t *done)
 
 	*found = false;
 	*done = 0;
-	rc = cal_store_sql_prepare(st, &s, "SELECT done_ts FROM search_state WHERE env = ?");
-	if (rc == 0)
-		rc = cal_store_sql_bind_text(s, 1, env);
+	rc = cal_store_sql_prepare_fmt(st, &s, "SELECT done_ts FROM search_state WHERE env = ?",
+				       "t", env);
 	if (rc == 0)
 		rc = cal_store_sql_step(s);
 	if (rc == CAL_STORE_ROW) {
@@ -551,25 +550,8 @@ static int sx_forget_changed(cal_store *st, const char *env, int64_t lo, int64_t
 	};
 	int rc = 0;
 
-	for (size_t q = cal_store_is_postgres(st) ? 1 : 0; rc == 0 && q < 4; q++) {
-		cal_store_stmt *s = NULL;
-
-		rc = cal_store_sql_prepare(st, &s, sql[q]);
-		if (rc == 0)
-			rc = cal_store_sql_bind_text(s, 1, env);
-		for (int k = 0; rc == 0 && k < 2; k++) {
-			rc = cal_store_sql_bind_text(s, 2 + 3 * k, env);
-			if (rc == 0)
-				rc = cal_store_sql_bind_int64(s, 3 + 3 * k, lo);
-			if (rc == 0)
-				rc = cal_store_sql_bind_int64(s, 4 + 3 * k, hi);
-		}
-		if (rc == 0)
-			rc = cal_store_sql_step(s);
-		cal_store_sql_reset(s);
-		if (rc > 0)
-			rc = 0;
-	}
+	for (size_t q = cal_store_is_postgres(st) ? 1 : 0; rc == 0 && q < 4; q++)
+		rc = cal_store_sql_exec(st, sql[q], "ttiitii", env, env, lo, hi, env, lo, hi);
 	return rc;
 }
 
@@ -584,31 +566,16 @@ static int sx_source(cal_store *st, cal_store_stmt **out, const char *env, int64
 
 	*out = NULL;
 	if (full) {
-		rc = cal_store_sql_prepare(st, &s, "SELECT id, doc FROM objects WHERE env = ? "
-					   "AND valid_to IS NULL");
-		if (rc == 0)
-			rc = cal_store_sql_bind_text(s, 1, env);
+		rc = cal_store_sql_prepare_fmt(st, &s, "SELECT id, doc FROM objects WHERE env = ? "
+					       "AND valid_to IS NULL", "t", env);
 	} else {
-		rc = cal_store_sql_prepare(
+		rc = cal_store_sql_prepare_fmt(
 			st, &s,
 			"SELECT c.id, o.doc FROM (SELECT id FROM objects WHERE env = ? AND "
 			"valid_from > ? AND valid_from <= ? UNION SELECT id FROM objects WHERE "
 			"env = ? AND valid_to > ? AND valid_to <= ?) AS c LEFT JOIN objects o ON "
-			"o.env = ? AND o.id = c.id AND o.valid_to IS NULL");
-		if (rc == 0)
-			rc = cal_store_sql_bind_text(s, 1, env);
-		if (rc == 0)
-			rc = cal_store_sql_bind_int64(s, 2, lo);
-		if (rc == 0)
-			rc = cal_store_sql_bind_int64(s, 3, hi);
-		if (rc == 0)
-			rc = cal_store_sql_bind_text(s, 4, env);
-		if (rc == 0)
-			rc = cal_store_sql_bind_int64(s, 5, lo);
-		if (rc == 0)
-			rc = cal_store_sql_bind_int64(s, 6, hi);
-		if (rc == 0)
-			rc = cal_store_sql_bind_text(s, 7, env);
+			"o.env = ? AND o.id = c.id AND o.valid_to IS NULL",
+			"tiitiit", env, lo, hi, env, lo, hi, env);
 	}
 	if (rc)
 		cal_store_sql_reset(s);
@@ -624,7 +591,6 @@ static int sx_reindex(cal_store *st, const char *env, int64_t lo, int64_t hi, bo
 	struct sx_terms t = { 0 };
 	struct sx_bulk bulk = { 0 };
 	cal_store_stmt *s = NULL;
-	const char *args[1] = { env };
 	bool sqlite = !cal_store_is_postgres(st);
 	int64_t max_id = 0;
 	int rc;
@@ -639,11 +605,11 @@ static int sx_reindex(cal_store *st, const char *env, int64_t lo, int64_t hi, bo
 	if (rc == 0 && sqlite)
 		rc = sx_max_id(st, &max_id);
 	if (rc == 0 && full)
-		rc = cal_store_sql_run(st, "DELETE FROM search_terms WHERE env = ?", 1, args);
+		rc = cal_store_sql_exec(st, "DELETE FROM search_terms WHERE env = ?", "t", env);
 	if (rc == 0 && full)
-		rc = cal_store_sql_run(st, "DELETE FROM search_objects WHERE env = ?", 1, args);
+		rc = cal_store_sql_exec(st, "DELETE FROM search_objects WHERE env = ?", "t", env);
 	if (rc == 0 && full)
-		rc = cal_store_sql_run(st, "DELETE FROM search_cidrs WHERE env = ?", 1, args);
+		rc = cal_store_sql_exec(st, "DELETE FROM search_cidrs WHERE env = ?", "t", env);
 	if (rc == 0 && !full)
 		rc = sx_forget_changed(st, env, lo, hi);
 	if (rc == 0)
@@ -677,8 +643,8 @@ static int sx_reindex(cal_store *st, const char *env, int64_t lo, int64_t hi, bo
 	 * deleted rows included: one pass instead of one removal per row);
 	 * otherwise the new rows are added. */
 	if (rc == 0 && sqlite && full)
-		rc = cal_store_sql_run(st, "INSERT INTO search_fts (search_fts) VALUES ('rebuild')",
-				       0, NULL);
+		rc = cal_store_sql_exec(st, "INSERT INTO search_fts (search_fts) VALUES ('rebuild')",
+					"");
 	if (rc == 0 && sqlite && !full) {
 		cal_store_stmt *q = NULL;
 
@@ -720,22 +686,10 @@ int cal_search_refresh(cal_store *st, const char *env, int64_t ts, struct cal_se
 	stats.full = !found;
 	if (rc == 0)
 		rc = sx_reindex(st, env, done, ts, !found, &stats);
-	if (rc == 0) {
-		cal_store_stmt *s = NULL;
-
-		rc = cal_store_sql_prepare(st, &s, "INSERT INTO search_state (env, done_ts) VALUES "
-					   "(?, ?) ON CONFLICT (env) DO UPDATE SET done_ts = "
-					   "excluded.done_ts");
-		if (rc == 0)
-			rc = cal_store_sql_bind_text(s, 1, env);
-		if (rc == 0)
-			rc = cal_store_sql_bind_int64(s, 2, found && done > ts ? done : ts);
-		if (rc == 0)
-			rc = cal_store_sql_step(s);
-		cal_store_sql_reset(s);
-		if (rc > 0)
-			rc = 0;
-	}
+	if (rc == 0)
+		rc = cal_store_sql_exec(st, "INSERT INTO search_state (env, done_ts) VALUES (?, ?) "
+					"ON CONFLICT (env) DO UPDATE SET done_ts = excluded.done_ts",
+					"ti", env, (int64_t)(found && done > ts ? done : ts));
 	if (rc == 0)
 		rc = cal_store_tx_commit(st);
 out:
@@ -749,8 +703,7 @@ out:
 
 int cal_search_rebuild(cal_store *st, const char *env, struct cal_search_stats *out)
 {
-	const char *args[1] = { env };
-	int rc = cal_store_sql_run(st, "DELETE FROM search_state WHERE env = ?", 1, args);
+	int rc = cal_store_sql_exec(st, "DELETE FROM search_state WHERE env = ?", "t", env);
 
 	return rc ? rc : cal_search_refresh(st, env, 0, out);
 }

@@ -206,6 +206,11 @@ int cal_store_tx_commit(cal_store *st);
 void cal_store_tx_rollback(cal_store *st);
 
 int cal_store_sql_prepare(cal_store *st, cal_store_stmt **out, const char *sql);
+/* Prepares `sql` and binds one parameter per letter of `fmt`: 't' const
+ * char * (NULL binds NULL), 'i' int64_t, 'I' int64_t or NULL when < 0
+ * (callers pass int64_t, never int).  On failure *out is NULL. */
+int cal_store_sql_prepare_fmt(cal_store *st, cal_store_stmt **out, const char *sql,
+			      const char *fmt, ...);
 int cal_store_sql_bind_text(cal_store_stmt *s, int i, const char *v); /* i from 1 */
 int cal_store_sql_bind_int64(cal_store_stmt *s, int i, int64_t v);
 /* CAL_STORE_ROW, CAL_STORE_DONE or a negative CAL_E* code. */
@@ -215,8 +220,9 @@ const char *cal_store_sql_text(cal_store_stmt *s, int i);
 int64_t cal_store_sql_int64(cal_store_stmt *s, int i);
 bool cal_store_sql_is_null(cal_store_stmt *s, int i);
 void cal_store_sql_reset(cal_store_stmt *s);
-/* Runs a statement without rows, binding `n` text parameters. */
-int cal_store_sql_run(cal_store *st, const char *sql, int n, const char *const *args);
+/* Runs a statement to its end, its parameters bound as
+ * cal_store_sql_prepare_fmt() binds them. */
+int cal_store_sql_exec(cal_store *st, const char *sql, const char *fmt, ...);
 
 /* Multi-row writes: head [row sep row ...] tail, many rows per statement
  * (see the store's db.h for the details).  `nfixed` parameters in head are

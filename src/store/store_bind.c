@@ -55,8 +55,7 @@ int st_bind_fmt(db_stmt *s, const char *fmt, ...)
 	return rc;
 }
 
-static int sb_preparev(cal_store *st, db_stmt **out, const char *sql, const char *fmt,
-		       va_list ap)
+int st_preparev(cal_store *st, db_stmt **out, const char *sql, const char *fmt, va_list ap)
 {
 	int rc;
 
@@ -78,22 +77,30 @@ int st_prepare(cal_store *st, db_stmt **out, const char *sql, const char *fmt, .
 	int rc;
 
 	va_start(ap, fmt);
-	rc = sb_preparev(st, out, sql, fmt, ap);
+	rc = st_preparev(st, out, sql, fmt, ap);
 	va_end(ap);
 	return rc;
 }
 
 int st_exec(cal_store *st, int64_t *changes, const char *sql, const char *fmt, ...)
 {
-	db_stmt *s;
 	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = st_execv(st, changes, sql, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int st_execv(cal_store *st, int64_t *changes, const char *sql, const char *fmt, va_list ap)
+{
+	db_stmt *s;
 	int rc;
 
 	if (changes)
 		*changes = 0;
-	va_start(ap, fmt);
-	rc = sb_preparev(st, &s, sql, fmt, ap);
-	va_end(ap);
+	rc = st_preparev(st, &s, sql, fmt, ap);
 	if (rc)
 		return rc;
 	/* Statements with RETURNING produce rows: run them to the end. */
@@ -113,7 +120,7 @@ int st_insert_returning(cal_store *st, int64_t *out_id, const char *sql, const c
 
 	*out_id = 0;
 	va_start(ap, fmt);
-	rc = sb_preparev(st, &s, sql, fmt, ap);
+	rc = st_preparev(st, &s, sql, fmt, ap);
 	va_end(ap);
 	if (rc)
 		return rc;
@@ -173,7 +180,7 @@ int st_query_rows(cal_store *st, json_t **out, st_row_fn row, void *arg, const c
 
 	*out = NULL;
 	va_start(ap, fmt);
-	rc = sb_preparev(st, &s, sql, fmt, ap);
+	rc = st_preparev(st, &s, sql, fmt, ap);
 	va_end(ap);
 	if (rc)
 		return rc;
@@ -189,7 +196,7 @@ int st_query_row(cal_store *st, json_t **out, st_row_fn row, void *arg, const ch
 
 	*out = NULL;
 	va_start(ap, fmt);
-	rc = sb_preparev(st, &s, sql, fmt, ap);
+	rc = st_preparev(st, &s, sql, fmt, ap);
 	va_end(ap);
 	if (rc)
 		return rc;

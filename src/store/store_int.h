@@ -4,6 +4,7 @@
 #ifndef CALIPSO_STORE_INT_H
 #define CALIPSO_STORE_INT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,8 +33,10 @@ struct st_sql;
 int st_bind_fmt(db_stmt *s, const char *fmt, ...);
 /* Prepares `sql` and binds its parameters; on failure *out is NULL. */
 int st_prepare(cal_store *st, db_stmt **out, const char *sql, const char *fmt, ...);
+int st_preparev(cal_store *st, db_stmt **out, const char *sql, const char *fmt, va_list ap);
 /* Prepares, binds, runs to the end; *changes (may be NULL) = rows changed. */
 int st_exec(cal_store *st, int64_t *changes, const char *sql, const char *fmt, ...);
+int st_execv(cal_store *st, int64_t *changes, const char *sql, const char *fmt, va_list ap);
 /* Same for an INSERT ... RETURNING id. */
 int st_insert_returning(cal_store *st, int64_t *out_id, const char *sql, const char *fmt, ...);
 

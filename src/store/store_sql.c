@@ -75,19 +75,27 @@ void cal_store_sql_reset(cal_store_stmt *s)
 	db_reset(s);
 }
 
-int cal_store_sql_run(cal_store *st, const char *sql, int n, const char *const *args)
+int cal_store_sql_prepare_fmt(cal_store *st, cal_store_stmt **out, const char *sql,
+			      const char *fmt, ...)
 {
-	db_stmt *s;
-	int rc = db_prepare(st->db, &s, sql);
+	va_list ap;
+	int rc;
 
-	if (rc)
-		return rc;
-	for (int i = 0; i < n && rc == 0; i++)
-		rc = db_bind_text(s, i + 1, args[i]);
-	while (rc == 0 && (rc = db_step(s)) == DB_ROW)
-		rc = 0;
-	db_reset(s);
-	return rc < 0 ? rc : 0;
+	va_start(ap, fmt);
+	rc = st_preparev(st, out, sql, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int cal_store_sql_exec(cal_store *st, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = st_execv(st, NULL, sql, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 int cal_store_batch_new(cal_store_batch **out, cal_store *st, const char *head, const char *row,
