@@ -104,6 +104,17 @@ export function when(t: unknown): HTMLElement {
 	return h('span', { title: abs }, abs ? relativeTime(t) : '—');
 }
 
+/** The route's object (env and id), or null after showing why it could
+ *  not be read in the view's element. */
+export async function objectOrError(ctx: ViewCtx): Promise<InvObject | null> {
+	try {
+		return await ctx.app.api.object(ctx.route.env!, ctx.route.id!);
+	} catch (e) {
+		ctx.el.append(errorBox(e));
+		return null;
+	}
+}
+
 /** Runs `fn` and shows its error in `el` instead of throwing. */
 export async function guarded(el: HTMLElement, fn: () => Promise<void>): Promise<void> {
 	try {

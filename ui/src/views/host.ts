@@ -4,12 +4,12 @@
 // objects' graphs, its impact and a scan of it.
 
 import { shortValue } from '../lib/attrs';
-import { h, replace } from '../lib/dom';
+import { h } from '../lib/dom';
 import { href } from '../router';
 import { FOLDER_NAMES } from '../state/tree';
-import { CLIQUE_TYPES, crumbs, errorBox, icon, objLink, statusBadge, type ViewCtx } from './common';
+import { CLIQUE_TYPES, crumbs, icon, objLink, objectOrError, statusBadge, type ViewCtx } from './common';
 import { pagedTable, type Column } from './paged';
-import { watchScan } from './scanwatch';
+import { scanFromButton } from './scanwatch';
 
 const SECTIONS = ['instance', 'vservice', 'vnic', 'vconnector', 'vedge', 'host_pnic', 'otep', 'network_agent'];
 
@@ -34,25 +34,10 @@ function cols(env: string, type: string): Column[] {
 export async function hostView(ctx: ViewCtx): Promise<void> {
 	const { app, el, signal } = ctx;
 	const env = ctx.route.env!, id = ctx.route.id!;
-	let host;
-	try {
-		host = await app.api.object(env, id);
-	} catch (e) {
-		el.append(errorBox(e));
+	const host = await objectOrError(ctx);
+	if (!host)
 		return;
-	}
-	const scanBox = h('div#scan-progress');
-	const scanBtn = h('button', { type: 'button', id: 'scan-host' }, 'Scan this host');
-	scanBtn.addEventListener('click', async () => {
-		scanBtn.disabled = true;
-		try {
-			const s = await app.api.queueScan({ env_name: env, object_id: id });
-			await watchScan(app.api, env, s.id, scanBox, signal);
-		} catch (e) {
-			replace(scanBox, errorBox(e));
-		}
-		scanBtn.disabled = false;
-	});
+	const { button: scanBtn, box: scanBox } = scanFromButton(ctx, id, 'scan-host', 'Scan this host');
 	el.append(crumbs(env, host),
 		h('h1', null, icon('host', undefined, 22), host.name, statusBadge(host)),
 		h('div.row-actions', null,

@@ -8,8 +8,8 @@ import { h, replace } from '../lib/dom';
 import { formatTime } from '../lib/format';
 import { objectLevel } from '../lib/status';
 import { href } from '../router';
-import { CLIQUE_TYPES, badge, crumbs, errorBox, icon, loading, objectHref, statusBadge, type ViewCtx } from './common';
-import { watchScan } from './scanwatch';
+import { CLIQUE_TYPES, badge, crumbs, errorBox, icon, loading, objectHref, objectOrError, statusBadge, type ViewCtx } from './common';
+import { scanFromButton } from './scanwatch';
 
 function linksTable(env: string, id: string, links: InvLink[]): HTMLElement {
 	if (!links.length)
@@ -28,27 +28,12 @@ function linksTable(env: string, id: string, links: InvLink[]): HTMLElement {
 }
 
 export async function objectView(ctx: ViewCtx): Promise<void> {
-	const { app, el, signal } = ctx;
+	const { app, el } = ctx;
 	const env = ctx.route.env!, id = ctx.route.id!;
-	let o;
-	try {
-		o = await app.api.object(env, id);
-	} catch (e) {
-		el.append(errorBox(e));
+	const o = await objectOrError(ctx);
+	if (!o)
 		return;
-	}
-	const scanBox = h('div#scan-progress');
-	const scanBtn = h('button', { type: 'button', id: 'scan-object' }, 'Scan from here');
-	scanBtn.addEventListener('click', async () => {
-		scanBtn.disabled = true;
-		try {
-			const s = await app.api.queueScan({ env_name: env, object_id: id });
-			await watchScan(app.api, env, s.id, scanBox, signal);
-		} catch (e) {
-			replace(scanBox, errorBox(e));
-		}
-		scanBtn.disabled = false;
-	});
+	const { button: scanBtn, box: scanBox } = scanFromButton(ctx, id, 'scan-object', 'Scan from here');
 	const linksBox = h('div', null, loading());
 	const msgBox = h('div', null, loading());
 	el.append(crumbs(env, o),

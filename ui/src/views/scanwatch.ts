@@ -1,13 +1,14 @@
 // scanwatch.ts - a scan followed live: the record is read again every
 // second while it is pending or running (one small request), drawn as a
-// status badge, its step and a progress bar, until it ends.
+// status badge, its step and a progress bar, until it ends.  A button
+// scans from one object and follows that scan.
 
 import type { CalipsoApi } from '../api/client';
 import type { Scan } from '../api/types';
 import { h, replace } from '../lib/dom';
 import { duration } from '../lib/format';
 import { describeScan, isFinal, progressFraction } from '../lib/scan';
-import { badge } from './common';
+import { badge, errorBox, type ViewCtx } from './common';
 
 export function scanLine(s: Scan): HTMLElement {
 	const f = progressFraction(s);
@@ -42,4 +43,25 @@ export async function watchScan(api: CalipsoApi, env: string, id: number, el: HT
 			signal.addEventListener('abort', () => { clearTimeout(t); res(); }, { once: true });
 		});
 	}
+}
+
+/** A button (`id`, `label`) that queues a scan from object `objectId` of the
+ *  route's environment and follows it in `box`; place both in the page. */
+export function scanFromButton(ctx: ViewCtx, objectId: string, id: string, label: string):
+	{ button: HTMLButtonElement; box: HTMLElement } {
+	const { app, signal } = ctx;
+	const env = ctx.route.env!;
+	const box = h('div#scan-progress');
+	const button = h('button', { type: 'button', id }, label);
+	button.addEventListener('click', async () => {
+		button.disabled = true;
+		try {
+			const s = await app.api.queueScan({ env_name: env, object_id: objectId });
+			await watchScan(app.api, env, s.id, box, signal);
+		} catch (e) {
+			replace(box, errorBox(e));
+		}
+		button.disabled = false;
+	});
+	return { button, box };
 }
