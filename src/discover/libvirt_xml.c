@@ -53,7 +53,8 @@ static json_t *lv_attr_json(const struct lv_xml_api *x, const xmlNode *n, const 
 }
 
 /* Text content of a child element, trimmed, malloc'ed; NULL when absent. */
-static char *lv_child_text(const struct lv_xml_api *x, const xmlNode *parent, const char *name)
+static char *lv_child_text(const struct lv_xml_api *x, const xmlNode *parent,
+			   const char *name)
 {
 	const xmlNode *c = lv_child(parent, name);
 	xmlChar *t = c ? x->node_get_content(c) : NULL;

@@ -163,31 +163,33 @@ static void http_completed_cb(void *cls, struct MHD_Connection *c, void **con_cl
 
 static enum MHD_Result http_send(struct srv_req *r)
 {
+	const struct srv_mhd_api *mhd = srv_mhd(); /* loaded: a daemon runs */
 	struct MHD_Response *resp = r->resp;
 	enum MHD_Result ret;
 	char ra[16];
 
 	if (!resp) {
-		resp = srv_mhd()->create_response_from_buffer(r->resp_len, r->resp_body ? r->resp_body : "",
-						       r->resp_body ? MHD_RESPMEM_MUST_FREE
-								    : MHD_RESPMEM_PERSISTENT);
+		resp = mhd->create_response_from_buffer(r->resp_len,
+							r->resp_body ? r->resp_body : "",
+							r->resp_body ? MHD_RESPMEM_MUST_FREE
+								     : MHD_RESPMEM_PERSISTENT);
 		if (!resp)
 			return MHD_NO;
 		r->resp_body = NULL; /* the response frees it */
-		srv_mhd()->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-					r->ctype ? r->ctype : "application/json");
-		srv_mhd()->add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+		mhd->add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+					 r->ctype ? r->ctype : "application/json");
+		mhd->add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	}
 	r->resp = NULL;
-	srv_mhd()->add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	mhd->add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (r->status == MHD_HTTP_METHOD_NOT_ALLOWED && r->allow[0])
-		srv_mhd()->add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+		mhd->add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
 	if (r->retry_after > 0) {
 		snprintf(ra, sizeof(ra), "%d", r->retry_after);
-		srv_mhd()->add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+		mhd->add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
 	}
-	ret = srv_mhd()->queue_response(r->conn, r->status ? r->status : 500, resp);
-	srv_mhd()->destroy_response(resp);
+	ret = mhd->queue_response(r->conn, r->status ? r->status : 500, resp);
+	mhd->destroy_response(resp);
 	return ret;
 }
 
