@@ -1,6 +1,5 @@
-/* sn_world.h - fixtures shared by test_diff.c and test_report.c: a store
- * on a fresh SQLite file (/tmp/sn-unit-*) or, when CALIPSO_TEST_PG_URI is
- * set, in a PostgreSQL schema of the process's own; a small synthetic
+/* sn_world.h - fixtures shared by test_diff.c and test_report.c: the store
+ * of store_fixture.h (files /tmp/sn-unit-*, schemas sn_t<pid>); a small synthetic
  * environment committed through cal_store_commit() with its cliques
  * refreshed; helpers to read diffs.  Header-only (static inline), for
  * tests only.
@@ -23,136 +22,12 @@
 #include "core/core.h"
 #include "store/store.h"
 
+#define FX_PREFIX "sn"
+#include "store_fixture.h"
+
 #define T0 1795334400000000LL /* 2026-11-22T08:00:00Z */
 #define SEC 1000000LL
 #define DAY (86400LL * SEC)
-
-struct fx {
-	bool pg;
-	char dir[64];
-	char path[128];
-	const char *uri;
-	char pg_uri[1024];
-	char pg_base[512];
-	cal_store *st;
-};
-
-/* ------------------------------------------------------------------ */
-/* Fixtures                                                            */
-/* ------------------------------------------------------------------ */
-
-static inline void pg_schema_name(char *buf, size_t n)
-{
-	snprintf(buf, n, "sn_t%ld", (long)getpid());
-}
-
-static inline int pg_run(const char *uri, const char *sql)
-{
-	PGconn *c = PQconnectdb(uri);
-	PGresult *r;
-	int ok;
-
-	if (PQstatus(c) != CONNECTION_OK) {
-		fprintf(stderr, "cannot connect to %s: %s", uri, PQerrorMessage(c));
-		PQfinish(c);
-		return -1;
-	}
-	r = PQexec(c, sql);
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	if (!ok)
-		fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
-	PQclear(r);
-	PQfinish(c);
-	return ok ? 0 : -1;
-}
-
-static inline int setup_sqlite(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/sn-unit-XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->path, sizeof(f->path), "%s/store.db", f->dir);
-	f->uri = f->path;
-	if (cal_store_open(&f->st, f->uri)) {
-		fprintf(stderr, "open %s: %s\n", f->uri, cal_error_last());
-		rmdir(f->dir);
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static inline int setup_pg(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	const char *base = getenv("CALIPSO_TEST_PG_URI");
-
-	if (!f)
-		return -1;
-	f->pg = true;
-	if (base && *base) {
-		char schema[32], sql[256];
-
-		pg_schema_name(schema, sizeof(schema));
-		snprintf(f->pg_base, sizeof(f->pg_base), "%s", base);
-		snprintf(f->pg_uri, sizeof(f->pg_uri), "%s%coptions=-csearch_path%%3D%s", base,
-			 strchr(base, '?') ? '&' : '?', schema);
-		f->uri = f->pg_uri;
-		snprintf(sql, sizeof(sql), "SET client_min_messages = warning; DROP SCHEMA IF "
-			 "EXISTS %s CASCADE; CREATE SCHEMA %s;", schema, schema);
-		if (pg_run(f->pg_base, sql) || cal_store_open(&f->st, f->uri)) {
-			fprintf(stderr, "open %s: %s\n", f->uri, cal_error_last());
-			free(f);
-			return -1;
-		}
-	}
-	*state = f;
-	return 0;
-}
-
-static inline int teardown(void **state)
-{
-	struct fx *f = *state;
-	char p[160];
-
-	if (!f)
-		return 0;
-	cal_store_close(f->st);
-	if (!f->pg) {
-		static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
-
-		for (size_t i = 0; i < 4; i++) {
-			snprintf(p, sizeof(p), "%s%s", f->path, suffix[i]);
-			unlink(p);
-		}
-		rmdir(f->dir);
-	} else if (f->pg_base[0]) {
-		char schema[32], sql[128];
-
-		pg_schema_name(schema, sizeof(schema));
-		snprintf(sql, sizeof(sql), "SET client_min_messages = warning; DROP SCHEMA IF "
-			 "EXISTS %s CASCADE;", schema);
-		pg_run(f->pg_base, sql);
-	}
-	free(f);
-	return 0;
-}
-
-static inline cal_store *fx_store(void **state)
-{
-	struct fx *f = *state;
-
-	if (!f->st)
-		skip();
-	return f->st;
-}
 
 /* ------------------------------------------------------------------ */
 /* A synthetic environment                                             */

@@ -23,115 +23,14 @@
 #include "server/server_int.h"
 #include "store/store.h"
 
+#define FX_PREFIX "sv"
+#include "store_fixture.h"
+
 #define SEC 1000000LL
 
 /* ------------------------------------------------------------------ */
 /* Fixtures                                                            */
 /* ------------------------------------------------------------------ */
-
-struct fx {
-	bool pg;
-	char dir[64];
-	char path[128];
-	char pg_base[512], pg_uri[700];
-	cal_store *st;
-};
-
-static void fx_schema(char *buf, size_t n)
-{
-	snprintf(buf, n, "sv_t%ld", (long)getpid());
-}
-
-static int fx_pg_run(const char *base, const char *sql)
-{
-	PGconn *c = PQconnectdb(base);
-	PGresult *r;
-	int ok;
-
-	if (PQstatus(c) != CONNECTION_OK) {
-		PQfinish(c);
-		return -1;
-	}
-	r = PQexec(c, sql);
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	PQclear(r);
-	PQfinish(c);
-	return ok ? 0 : -1;
-}
-
-static int setup_sqlite(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	snprintf(f->dir, sizeof(f->dir), "/tmp/sv-unit-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
-	if (cal_store_open(&f->st, f->path)) {
-		fprintf(stderr, "open: %s\n", cal_error_last());
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int setup_pg(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	const char *base = getenv("CALIPSO_TEST_PG_URI");
-	char schema[32], sql[256];
-
-	f->pg = true;
-	*state = f;
-	if (!base || !*base)
-		return 0;
-	fx_schema(schema, sizeof(schema));
-	snprintf(f->pg_base, sizeof(f->pg_base), "%s", base);
-	snprintf(f->pg_uri, sizeof(f->pg_uri), "%s%coptions=-csearch_path%%3D%s", base,
-		 strchr(base, '?') ? '&' : '?', schema);
-	snprintf(sql, sizeof(sql), "SET client_min_messages = warning; DROP SCHEMA IF EXISTS %s "
-		 "CASCADE; CREATE SCHEMA %s;", schema, schema);
-	if (fx_pg_run(base, sql) || cal_store_open(&f->st, f->pg_uri)) {
-		fprintf(stderr, "open %s: %s\n", f->pg_uri, cal_error_last());
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	char p[200], schema[32], sql[200];
-
-	if (!f)
-		return 0;
-	cal_store_close(f->st);
-	if (!f->pg) {
-		static const char *const sfx[] = { "", "-wal", "-shm" };
-
-		for (size_t i = 0; i < 3; i++) {
-			snprintf(p, sizeof(p), "%s%s", f->path, sfx[i]);
-			unlink(p);
-		}
-		rmdir(f->dir);
-	} else if (f->pg_base[0]) {
-		fx_schema(schema, sizeof(schema));
-		snprintf(sql, sizeof(sql), "SET client_min_messages = warning; DROP SCHEMA IF "
-			 "EXISTS %s CASCADE;", schema);
-		fx_pg_run(f->pg_base, sql);
-	}
-	free(f);
-	return 0;
-}
-
-static cal_store *fx_store(void **state)
-{
-	struct fx *f = *state;
-
-	if (!f->st)
-		skip();
-	return f->st;
-}
 
 #define BOTH(fn)                                                     \
 	cmocka_unit_test_setup_teardown(fn, setup_sqlite, teardown), \

@@ -25,158 +25,15 @@
 #include "store/store.h"
 #include "store/store_int.h" /* st_canon_split(), checked against core */
 
+#define FX_PREFIX "cst"
+#include "store_fixture.h"
+
 #define T0 1795334400000000LL /* 2026-11-22T08:00:00Z */
 #define SEC 1000000LL
-
-struct fx {
-	bool pg;
-	char dir[64];
-	char path[128];
-	const char *uri;
-	char pg_uri[1024]; /* the server's URI, in this process's own schema */
-	char pg_base[512]; /* the server's URI as given */
-	cal_store *st;
-};
 
 /* ------------------------------------------------------------------ */
 /* Fixtures                                                            */
 /* ------------------------------------------------------------------ */
-
-static void fx_rm_sqlite(struct fx *f)
-{
-	char p[160];
-	static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
-
-	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		snprintf(p, sizeof(p), "%s%s", f->path, suffix[i]);
-		unlink(p);
-	}
-}
-
-/* Each test process works in a schema of its own (cst_t<pid>), so that
- * two runs (the normal and the sanitizer builds) can share one server. */
-static void pg_schema_name(char *buf, size_t n)
-{
-	snprintf(buf, n, "cst_t%ld", (long)getpid());
-}
-
-static int pg_run(const char *uri, const char *sql)
-{
-	PGconn *c = PQconnectdb(uri);
-	PGresult *r;
-	int ok;
-
-	if (PQstatus(c) != CONNECTION_OK) {
-		fprintf(stderr, "cannot connect to %s: %s", uri, PQerrorMessage(c));
-		PQfinish(c);
-		return -1;
-	}
-	r = PQexec(c, sql);
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	if (!ok)
-		fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
-	PQclear(r);
-	PQfinish(c);
-	return ok ? 0 : -1;
-}
-
-/* An empty schema for this process; `base` is the server's URI. */
-static int pg_reset_schema(const char *base)
-{
-	char schema[32], sql[256];
-
-	pg_schema_name(schema, sizeof(schema));
-	snprintf(sql, sizeof(sql), "SET client_min_messages = warning; DROP SCHEMA IF EXISTS "
-		 "%s CASCADE; CREATE SCHEMA %s;", schema, schema);
-	return pg_run(base, sql);
-}
-
-static int pg_drop_schema(const char *base)
-{
-	char schema[32], sql[256];
-
-	pg_schema_name(schema, sizeof(schema));
-	snprintf(sql, sizeof(sql), "SET client_min_messages = warning; DROP SCHEMA IF EXISTS "
-		 "%s CASCADE;", schema);
-	return pg_run(base, sql);
-}
-
-static int setup_sqlite(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/cst-unit-XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->path, sizeof(f->path), "%s/store.db", f->dir);
-	f->uri = f->path;
-	if (cal_store_open(&f->st, f->uri)) {
-		fprintf(stderr, "open %s: %s\n", f->uri, cal_error_last());
-		rmdir(f->dir);
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int setup_pg(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	const char *base = getenv("CALIPSO_TEST_PG_URI");
-
-	if (!f)
-		return -1;
-	f->pg = true;
-	if (base && *base) {
-		char schema[32];
-
-		pg_schema_name(schema, sizeof(schema));
-		snprintf(f->pg_base, sizeof(f->pg_base), "%s", base);
-		/* libpq's "options": the session's search_path is our schema. */
-		snprintf(f->pg_uri, sizeof(f->pg_uri), "%s%coptions=-csearch_path%%3D%s", base,
-			 strchr(base, '?') ? '&' : '?', schema);
-		f->uri = f->pg_uri;
-		if (pg_reset_schema(f->pg_base) || cal_store_open(&f->st, f->uri)) {
-			fprintf(stderr, "open %s: %s\n", f->uri, cal_error_last());
-			free(f);
-			return -1;
-		}
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	if (!f)
-		return 0;
-	cal_store_close(f->st);
-	if (!f->pg) {
-		fx_rm_sqlite(f);
-		rmdir(f->dir);
-	} else if (f->pg_base[0]) {
-		pg_drop_schema(f->pg_base);
-	}
-	free(f);
-	return 0;
-}
-
-/* The store under test, or a skip when PostgreSQL is not configured. */
-static cal_store *fx_store(void **state)
-{
-	struct fx *f = *state;
-
-	if (!f->st)
-		skip();
-	return f->st;
-}
 
 /* Closes and opens the store again (persistence). */
 static cal_store *fx_reopen(void **state)
@@ -1317,7 +1174,7 @@ static void test_pg_foreign_schema(void **state)
 	fx_store(state);
 	cal_store_close(f->st);
 	f->st = NULL;
-	assert_int_equal(pg_reset_schema(f->pg_base), 0);
+	assert_int_equal(fx_pg_schema(f->pg_base, true), 0);
 	c = PQconnectdb(f->uri);
 	r = PQexec(c, "CREATE TABLE invoices (id INTEGER)");
 	assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
