@@ -57,6 +57,25 @@ static int dc_summary(json_t **out, const json_t *row, const char *focal)
 	return *out ? 0 : cal_error_set(CAL_ENOMEM, "out of memory");
 }
 
+/* The summary of the stored clique in the current row of `s` (focal id,
+ * document). */
+static int dc_row_summary(json_t **out, cal_store_stmt *s)
+{
+	const char *focal = cal_store_sql_text(s, 0);
+	json_error_t err;
+	json_t *row;
+	int rc;
+
+	*out = NULL;
+	row = json_loads(cal_store_sql_text(s, 1), 0, &err);
+	if (!row)
+		return cal_error_set(CAL_EINVALID, "stored clique of '%s' is not JSON: %s", focal,
+				     err.text);
+	rc = dc_summary(out, row, focal);
+	json_decref(row);
+	return rc;
+}
+
 /* One side of the changed cliques: focal -> {side: summary}. */
 static int dc_side(cal_store *st, json_t *map, const char *sql, const char *env,
 		   const int64_t v[3], const char *side)
@@ -64,25 +83,14 @@ static int dc_side(cal_store *st, json_t *map, const char *sql, const char *env,
 	cal_store_stmt *s;
 	int rc;
 
-	rc = cal_store_sql_prepare(st, &s, sql);
+	rc = cal_store_sql_prepare_fmt(st, &s, sql, "tiii", env, v[0], v[1], v[2]);
 	if (rc)
 		return rc;
-	rc = cal_store_sql_bind_text(s, 1, env);
-	for (int i = 0; i < 3 && rc == 0; i++)
-		rc = cal_store_sql_bind_int64(s, i + 2, v[i]);
 	while (rc == 0 && (rc = cal_store_sql_step(s)) == CAL_STORE_ROW) {
 		const char *focal = cal_store_sql_text(s, 0);
-		json_t *row, *sum = NULL, *e;
-		json_error_t err;
+		json_t *sum, *e;
 
-		row = json_loads(cal_store_sql_text(s, 1), 0, &err);
-		if (!row) {
-			rc = cal_error_set(CAL_EINVALID, "stored clique of '%s' is not JSON: %s",
-					   focal, err.text);
-			break;
-		}
-		rc = dc_summary(&sum, row, focal);
-		json_decref(row);
+		rc = dc_row_summary(&sum, s);
 		if (rc)
 			break;
 		e = json_object_get(map, focal);
@@ -157,19 +165,10 @@ int df_clique_summaries(cal_store *st, json_t **out, const char *env, int64_t at
 		return rc;
 	}
 	while (rc == 0 && (rc = cal_store_sql_step(s)) == CAL_STORE_ROW) {
-		const char *focal = cal_store_sql_text(s, 0);
-		json_t *row, *sum = NULL;
-		json_error_t err;
+		json_t *sum;
 
-		row = json_loads(cal_store_sql_text(s, 1), 0, &err);
-		if (!row) {
-			rc = cal_error_set(CAL_EINVALID, "stored clique of '%s' is not JSON: %s",
-					   focal, err.text);
-			break;
-		}
-		rc = dc_summary(&sum, row, focal);
-		json_decref(row);
-		if (rc == 0 && json_object_set_new(map, focal, sum))
+		rc = dc_row_summary(&sum, s);
+		if (rc == 0 && json_object_set_new(map, cal_store_sql_text(s, 0), sum))
 			rc = cal_error_set(CAL_ENOMEM, "out of memory");
 	}
 	cal_store_sql_reset(s);

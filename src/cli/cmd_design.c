@@ -104,6 +104,18 @@ static void ds_print_record(const json_t *r)
 	       (long long)cal_json_int(c, "cliques", 0));
 }
 
+/* The record of a design import or set saved: JSON without the document,
+ * or one line. */
+static void ds_print_saved(const struct cli_ctx *ctx, json_t *res)
+{
+	if (ctx->json) {
+		json_object_del(res, "doc");
+		cli_print_json(res);
+	} else {
+		ds_print_record(res);
+	}
+}
+
 /* Options of import and set: --replace, --from REF. */
 static int ds_opts(bool *replace, const char **from, int argc, char **argv)
 {
@@ -179,22 +191,12 @@ int cmd_design(struct cli_ctx *ctx, int argc, char **argv)
 		free(text);
 		if (rc)
 			return ds_fail(rc);
-		if (ctx->json) {
-			json_object_del(res, "doc");
-			cli_print_json(res);
-		} else {
-			ds_print_record(res);
-		}
+		ds_print_saved(ctx, res);
 	} else if (strcmp(sub, "set") == 0) {
 		rc = cal_design_set(st, &res, env, argv[0], from, replace);
 		if (rc)
 			return ds_fail(rc);
-		if (ctx->json) {
-			json_object_del(res, "doc");
-			cli_print_json(res);
-		} else {
-			ds_print_record(res);
-		}
+		ds_print_saved(ctx, res);
 	} else if (strcmp(sub, "list") == 0) {
 		size_t i;
 		json_t *d;

@@ -71,17 +71,6 @@ int st_preparev(cal_store *st, db_stmt **out, const char *sql, const char *fmt, 
 	return rc;
 }
 
-int st_prepare(cal_store *st, db_stmt **out, const char *sql, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = st_preparev(st, out, sql, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
 int st_exec(cal_store *st, int64_t *changes, const char *sql, const char *fmt, ...)
 {
 	va_list ap;
@@ -171,40 +160,49 @@ int st_sql_rows(cal_store *st, json_t **out, struct st_sql *q, st_row_fn row, vo
 	return st_rows(st, out, s, row, arg);
 }
 
-int st_query_rows(cal_store *st, json_t **out, st_row_fn row, void *arg, const char *sql,
-		  const char *fmt, ...)
+/* The rows of `sql` as st_query_rows() gives them, or with `one` the first
+ * row's document as st_query_row() does. */
+static int sb_queryv(cal_store *st, json_t **out, bool one, st_row_fn row, void *arg,
+		     const char *sql, const char *fmt, va_list ap)
 {
 	db_stmt *s;
-	va_list ap;
 	int rc;
 
 	*out = NULL;
-	va_start(ap, fmt);
 	rc = st_preparev(st, &s, sql, fmt, ap);
-	va_end(ap);
 	if (rc)
 		return rc;
-	return st_rows(st, out, s, row, arg);
-}
-
-int st_query_row(cal_store *st, json_t **out, st_row_fn row, void *arg, const char *sql,
-		 const char *fmt, ...)
-{
-	db_stmt *s;
-	va_list ap;
-	int rc;
-
-	*out = NULL;
-	va_start(ap, fmt);
-	rc = st_preparev(st, &s, sql, fmt, ap);
-	va_end(ap);
-	if (rc)
-		return rc;
+	if (!one)
+		return st_rows(st, out, s, row, arg);
 	rc = db_step(s);
 	if (rc == DB_ROW)
 		rc = row(st, out, s, arg);
 	else if (rc == DB_DONE)
 		rc = cal_error_set(CAL_ENOTFOUND, "no such record"); /* the caller names it */
 	db_reset(s);
+	return rc;
+}
+
+int st_query_rows(cal_store *st, json_t **out, st_row_fn row, void *arg, const char *sql,
+		  const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = sb_queryv(st, out, false, row, arg, sql, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int st_query_row(cal_store *st, json_t **out, st_row_fn row, void *arg, const char *sql,
+		 const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = sb_queryv(st, out, true, row, arg, sql, fmt, ap);
+	va_end(ap);
 	return rc;
 }

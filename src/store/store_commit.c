@@ -1038,30 +1038,6 @@ static void cm_analyze(cal_store *st, const char *table, size_t written, size_t 
 			      (double)(cal_time_mono_us() - t) / 1e6);
 }
 
-/* The newest valid_from/valid_to of the environment (0 when none). */
-static int cm_newest(struct cm_ctx *x, int64_t *out)
-{
-	static const char *const sql[] = {
-		"SELECT MAX(valid_from) FROM objects WHERE env = ?",
-		"SELECT MAX(valid_to) FROM objects WHERE env = ? AND valid_to IS NOT NULL",
-		"SELECT MAX(valid_from) FROM links WHERE env = ?",
-		"SELECT MAX(valid_to) FROM links WHERE env = ? AND valid_to IS NOT NULL",
-	};
-	int64_t v;
-	int rc;
-
-	*out = 0;
-	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
-		rc = db_query_int64(x->st->db, &v, NULL, sql[i], 1,
-				    (const char *const[]){ x->c->env });
-		if (rc)
-			return rc;
-		if (v > *out)
-			*out = v;
-	}
-	return 0;
-}
-
 static int cm_record(struct cm_ctx *x, const struct cal_commit_stats *stats)
 {
 	json_t *js;
@@ -1145,7 +1121,7 @@ int cal_store_commit(cal_store *st, const struct cal_commit *c, struct cal_commi
 	if (rc == 0)
 		rc = db_lock(st->db, c->env);
 	if (rc == 0)
-		rc = cm_newest(&x, &newest);
+		rc = cal_store_newest_time(st, &newest, c->env);
 	if (rc)
 		goto out;
 	x.ts = c->ts > 0 ? c->ts : cal_time_now_us();

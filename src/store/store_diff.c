@@ -52,7 +52,7 @@ static int df_side(cal_store *st, json_t *map, const char *sql, const char *env,
 	db_stmt *s;
 	int rc;
 
-	rc = st_prepare(st, &s, sql, "tiii", env, a, b, c);
+	rc = cal_store_sql_prepare_fmt(st, &s, sql, "tiii", env, a, b, c);
 	if (rc)
 		return rc;
 	while (rc == 0 && (rc = db_step(s)) == DB_ROW) {

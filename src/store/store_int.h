@@ -31,8 +31,8 @@ struct st_sql;
 /* store_bind.c: binds parameters from a format ('t' text or NULL, 'i'
  * int64_t, 'I' int64_t or NULL when < 0), for the server's tables. */
 int st_bind_fmt(db_stmt *s, const char *fmt, ...);
-/* Prepares `sql` and binds its parameters; on failure *out is NULL. */
-int st_prepare(cal_store *st, db_stmt **out, const char *sql, const char *fmt, ...);
+/* Prepares `sql` and binds its parameters; on failure *out is NULL
+ * (cal_store_sql_prepare_fmt() is its variadic form). */
 int st_preparev(cal_store *st, db_stmt **out, const char *sql, const char *fmt, va_list ap);
 /* Prepares, binds, runs to the end; *changes (may be NULL) = rows changed. */
 int st_exec(cal_store *st, int64_t *changes, const char *sql, const char *fmt, ...);

@@ -97,6 +97,21 @@ static bool sched_enabled(const json_t *sc)
 	return !e || json_is_true(e);
 }
 
+/* Checks a schedule to create or update; *out: its request as stored text
+ * ("{}" without one). */
+static int sched_request(char **out, const json_t *sc, bool create)
+{
+	const json_t *req = json_object_get(sc, "request");
+	int rc;
+
+	*out = NULL;
+	rc = sched_check(sc, create);
+	if (rc)
+		return rc;
+	*out = req ? st_json_dump(req) : strdup("{}");
+	return *out ? 0 : cal_error_set(CAL_ENOMEM, "out of memory");
+}
+
 int cal_store_schedule_create(cal_store *st, int64_t *out_id, const json_t *sc)
 {
 	int64_t now = cal_time_now_us();
@@ -104,13 +119,9 @@ int cal_store_schedule_create(cal_store *st, int64_t *out_id, const json_t *sc)
 	int rc;
 
 	*out_id = 0;
-	rc = sched_check(sc, true);
+	rc = sched_request(&req, sc, true);
 	if (rc)
 		return rc;
-	req = json_object_get(sc, "request") ? st_json_dump(json_object_get(sc, "request"))
-					     : strdup("{}");
-	if (!req)
-		return cal_error_set(CAL_ENOMEM, "out of memory");
 	rc = st_insert_returning(st, out_id,
 			  "INSERT INTO schedules (env, kind, freq, cron, timezone, request, enabled, "
 			  "created, updated, last_run, next_run, last_scan_id, runs) "
@@ -129,13 +140,9 @@ int cal_store_schedule_update(cal_store *st, int64_t id, const json_t *sc)
 	char *req;
 	int rc;
 
-	rc = sched_check(sc, false);
+	rc = sched_request(&req, sc, false);
 	if (rc)
 		return rc;
-	req = json_object_get(sc, "request") ? st_json_dump(json_object_get(sc, "request"))
-					     : strdup("{}");
-	if (!req)
-		return cal_error_set(CAL_ENOMEM, "out of memory");
 	rc = st_exec(st, &n,
 		    "UPDATE schedules SET freq = ?, cron = ?, timezone = ?, request = ?, "
 		    "enabled = ?, updated = ?, next_run = ? WHERE id = ?",

@@ -277,7 +277,7 @@ static int sn_counts_side(cal_store *st, json_t *counts, const char *sql, const 
 	db_stmt *s;
 	int rc;
 
-	rc = st_prepare(st, &s, sql, "tiii", env, a, b, c);
+	rc = cal_store_sql_prepare_fmt(st, &s, sql, "tiii", env, a, b, c);
 	if (rc)
 		return rc;
 	while (rc == 0 && (rc = db_step(s)) == DB_ROW) {
@@ -311,8 +311,8 @@ static int sn_counts(cal_store *st, json_t **out, const char *env, int64_t ts)
 	int rc;
 
 	*out = NULL;
-	rc = st_prepare(st, &s, "SELECT ts, counts FROM snapshots WHERE env = ? AND ts <= ? "
-			"ORDER BY ts DESC, id DESC LIMIT 1", "ti", env, ts);
+	rc = cal_store_sql_prepare_fmt(st, &s, "SELECT ts, counts FROM snapshots WHERE env = ? AND "
+				       "ts <= ? ORDER BY ts DESC, id DESC LIMIT 1", "ti", env, ts);
 	if (rc == 0)
 		rc = db_step(s);
 	if (rc == DB_ROW) {
