@@ -100,6 +100,17 @@ static struct an_build *an_build_of(struct an_graph *g)
 	return g->build;
 }
 
+/* Grows the array g->arr of `old` entries to `cap` (a local), the new
+ * entries zeroed; returns CAL_ENOMEM from the function using it. */
+#define AN_GROW(arr, old)                                                               \
+	do {                                                                            \
+		void *p_ = realloc(g->arr, cap * sizeof(*g->arr));                      \
+		if (!p_)                                                                \
+			return cal_error_set(CAL_ENOMEM, "out of memory");              \
+		g->arr = p_;                                                            \
+		memset(g->arr + (old), 0, (cap - (old)) * sizeof(*g->arr));             \
+	} while (0)
+
 static int an_graph_reserve_nodes(struct an_graph *g, struct an_build *b, size_t n)
 {
 	size_t cap;
@@ -109,20 +120,11 @@ static int an_graph_reserve_nodes(struct an_graph *g, struct an_build *b, size_t
 	cap = b->ncap ? b->ncap : 1024;
 	while (cap < n)
 		cap *= 2;
-#define AN_GROW(arr)                                                          \
-	do {                                                                  \
-		void *p_ = realloc(g->arr, cap * sizeof(*g->arr));            \
-		if (!p_)                                                      \
-			return cal_error_set(CAL_ENOMEM, "out of memory");    \
-		g->arr = p_;                                                  \
-		memset(g->arr + b->ncap, 0, (cap - b->ncap) * sizeof(*g->arr)); \
-	} while (0)
-	AN_GROW(type);
-	AN_GROW(status);
-	AN_GROW(host);
-	AN_GROW(name);
-	AN_GROW(project);
-#undef AN_GROW
+	AN_GROW(type, b->ncap);
+	AN_GROW(status, b->ncap);
+	AN_GROW(host, b->ncap);
+	AN_GROW(name, b->ncap);
+	AN_GROW(project, b->ncap);
 	b->ncap = cap;
 	return 0;
 }
@@ -173,22 +175,16 @@ static int an_graph_reserve_links(struct an_graph *g, struct an_build *b)
 	if (g->m < b->mcap)
 		return 0;
 	cap = b->mcap ? b->mcap * 2 : 1024;
-#define AN_GROW(arr)                                                          \
-	do {                                                                  \
-		void *p_ = realloc(g->arr, cap * sizeof(*g->arr));            \
-		if (!p_)                                                      \
-			return cal_error_set(CAL_ENOMEM, "out of memory");    \
-		g->arr = p_;                                                  \
-	} while (0)
-	AN_GROW(lsrc);
-	AN_GROW(ldst);
-	AN_GROW(ltype);
-	AN_GROW(lnet);
-	AN_GROW(lstatus);
-#undef AN_GROW
+	AN_GROW(lsrc, b->mcap);
+	AN_GROW(ldst, b->mcap);
+	AN_GROW(ltype, b->mcap);
+	AN_GROW(lnet, b->mcap);
+	AN_GROW(lstatus, b->mcap);
 	b->mcap = cap;
 	return 0;
 }
+
+#undef AN_GROW
 
 int an_graph_link(struct an_graph *g, const char *src, const char *dst, const char *ltype,
 		  const char *network, enum an_status st)

@@ -642,6 +642,24 @@ static bool dsg_in_ids(const json_t *ids, const char *id)
 	return false;
 }
 
+/* The entries of `docs` appended to `arr`; with `only`, those whose ids
+ * its list `key` holds. */
+static int dsg_add_entries(json_t *arr, const json_t *docs, const json_t *only, const char *key)
+{
+	size_t i;
+	json_t *v;
+	int rc;
+
+	json_array_foreach(docs, i, v) {
+		if (only && !dsg_in_ids(json_object_get(only, key), cal_json_str(v, CAL_F_ID)))
+			continue;
+		rc = dsg_add_entry(arr, v);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int cal_design_export(cal_store *st, json_t **out, const char *env, const char *from)
 {
 	struct df_ref ref = { 0 };
@@ -705,20 +723,11 @@ int cal_design_export(cal_store *st, json_t **out, const char *env, const char *
 		if (rc)
 			goto out;
 	}
-	json_array_foreach(objects, i, v) {
-		if (only && !dsg_in_ids(json_object_get(only, "nodes"), cal_json_str(v, CAL_F_ID)))
-			continue;
-		rc = dsg_add_entry(eo, v);
-		if (rc)
-			goto out;
-	}
-	json_array_foreach(links, i, v) {
-		if (only && !dsg_in_ids(json_object_get(only, "links"), cal_json_str(v, CAL_F_ID)))
-			continue;
-		rc = dsg_add_entry(el, v);
-		if (rc)
-			goto out;
-	}
+	rc = dsg_add_entries(eo, objects, only, "nodes");
+	if (rc == 0)
+		rc = dsg_add_entries(el, links, only, "links");
+	if (rc)
+		goto out;
 	{
 		/* Cliques in focal point order, for a stable file. */
 		size_t n = json_object_size(fids), k = 0;
