@@ -129,20 +129,8 @@ export class TreeLoader {
 		n.expanded = true;
 		if (n.children !== null || n.loading)
 			return;
-		n.loading = true;
 		n.error = null;
-		try {
-			if (n.kind === 'folder')
-				await this.loadFolderPage(n, signal);
-			else
-				await this.loadChildren(n, signal);
-		} catch (e) {
-			if ((e as Error).name === 'AbortError')
-				throw e;
-			n.error = e instanceof Error ? e.message : String(e);
-		} finally {
-			n.loading = false;
-		}
+		await this.load(n, () => (n.kind === 'folder' ? this.loadFolderPage(n, signal) : this.loadChildren(n, signal)));
 	}
 
 	collapse(n: TreeNode): void {
@@ -153,9 +141,15 @@ export class TreeLoader {
 	async more(n: TreeNode, signal?: AbortSignal): Promise<void> {
 		if (n.complete || n.loading)
 			return;
+		await this.load(n, () => this.loadFolderPage(n, signal));
+	}
+
+	/** Runs `fn`, a load of `n`: `loading` while it runs, its error kept in
+	 *  `error` (an abort is thrown on). */
+	private async load(n: TreeNode, fn: () => Promise<void>): Promise<void> {
 		n.loading = true;
 		try {
-			await this.loadFolderPage(n, signal);
+			await fn();
 		} catch (e) {
 			if ((e as Error).name === 'AbortError')
 				throw e;
