@@ -17,41 +17,12 @@
 #include <unistd.h>
 
 #include "discover/discover.h"
-
-static const char *lvt_data_dir(void)
-{
-	const char *dir = getenv("CALIPSO_TEST_DATA");
-
-	return dir ? dir : "tests/data";
-}
-
-static char *lvt_read(const char *name, size_t *len)
-{
-	char path[1024];
-	char *buf;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/libvirt/%s", lvt_data_dir(), name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s: %s", path, strerror(errno));
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
+#include "test_data.h"
 
 static json_t *lvt_parse_file(const char *name)
 {
 	size_t len;
-	char *xml = lvt_read(name, &len);
+	char *xml = td_read("libvirt", name, &len);
 	json_t *d = NULL;
 
 	if (cal_libvirt_parse_domain_xml(&d, xml, len) != 0)
@@ -265,7 +236,7 @@ static void test_malformed(void **state)
 static void test_truncated(void **state)
 {
 	size_t len;
-	char *xml = lvt_read("domain-ovs.xml", &len);
+	char *xml = td_read("libvirt", "domain-ovs.xml", &len);
 	const char *end = strstr(xml, "</domain>");
 	size_t stop;
 
@@ -289,7 +260,7 @@ static void test_scan_test_driver(void **state)
 	const json_t *doms, *vm1, *vm2, *vm3, *ifc;
 
 	(void)state;
-	snprintf(uri, sizeof(uri), "test://%s/libvirt/host1.xml", lvt_data_dir());
+	snprintf(uri, sizeof(uri), "test://%s/libvirt/host1.xml", td_dir());
 	if (uri[7] != '/')
 		fail_msg("CALIPSO_TEST_DATA must be absolute for the test driver: %s", uri);
 	if (cal_libvirt_scan(&sec, uri) != 0)

@@ -21,34 +21,12 @@
 
 #include "discover/discover.h"
 #include "discover/openstack.h"
-
-static char *slurp(const char *name, size_t *len)
-{
-	char path[512];
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/openstack/%s", getenv("CALIPSO_TEST_DATA"), name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return buf;
-}
+#include "test_data.h"
 
 static json_t *load(const char *name)
 {
 	size_t n;
-	char *b = slurp(name, &n);
+	char *b = td_read("openstack", name, &n);
 	json_t *j = json_loadb(b, n, 0, NULL);
 
 	free(b);
@@ -84,7 +62,7 @@ static json_t *all_items(const char *base, const char *key)
 static void test_page_marker(void **state)
 {
 	size_t n;
-	char *b = slurp("servers_p0.json", &n);
+	char *b = td_read("openstack", "servers_p0.json", &n);
 	json_t *items = json_array(), *doc = json_loadb(b, n, 0, NULL);
 	char *marker = NULL;
 	json_t *last;
@@ -126,7 +104,7 @@ static void test_page_last_has_no_marker(void **state)
 		char *b, *marker = NULL;
 
 		snprintf(name, sizeof(name), "ports_p%d.json", i);
-		b = slurp(name, &n);
+		b = td_read("openstack", name, &n);
 		assert_int_equal(os_parse_page(items, &marker, b, n, "ports", "port"), 0);
 		if (i < last)
 			assert_non_null(marker);
@@ -177,16 +155,16 @@ static void test_errors(void **state)
 	char *b;
 
 	(void)state;
-	b = slurp("nova_404.json", &n);
+	b = td_read("openstack", "nova_404.json", &n);
 	os_parse_error(buf, sizeof(buf), 404, b, n);
 	assert_non_null(strstr(buf, "HTTP 404: Instance"));
 	assert_non_null(strstr(buf, "could not be found"));
 	free(b);
-	b = slurp("neutron_404.json", &n);
+	b = td_read("openstack", "neutron_404.json", &n);
 	os_parse_error(buf, sizeof(buf), 404, b, n);
 	assert_non_null(strstr(buf, "HTTP 404: Network"));
 	free(b);
-	b = slurp("token_401.json", &n);
+	b = td_read("openstack", "token_401.json", &n);
 	os_parse_error(buf, sizeof(buf), 401, b, n);
 	assert_non_null(strstr(buf, "HTTP 401: The request you have made requires authentication"));
 	free(b);
@@ -206,7 +184,7 @@ static void test_token(void **state)
 {
 	struct os_token t;
 	size_t n;
-	char *b = slurp("token.json", &n);
+	char *b = td_read("openstack", "token.json", &n);
 	char *url = NULL;
 
 	(void)state;
@@ -417,7 +395,7 @@ static enum MHD_Result fake_handler(void *cls, struct MHD_Connection *c, const c
 		if (strcmp(url, "/identity/v3/auth/tokens") != 0)
 			return fake_reply(c, 404, "{}", NULL);
 		if (f->refuse || !strstr(u->buf, "\"right\"")) {
-			char *b = slurp("token_401.json", NULL);
+			char *b = td_read("openstack", "token_401.json", NULL);
 			enum MHD_Result r = fake_reply(c, 401, b, NULL);
 
 			free(b);
@@ -456,7 +434,7 @@ static enum MHD_Result fake_handler(void *cls, struct MHD_Connection *c, const c
 	f->requests++;
 	tok = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Auth-Token");
 	if (!tok || strcmp(tok, f->current) != 0 || f->expire_next) {
-		char *b = slurp("nova_401.json", NULL);
+		char *b = td_read("openstack", "nova_401.json", NULL);
 		enum MHD_Result r = fake_reply(c, 401, b, NULL);
 
 		f->expire_next = false;
@@ -506,8 +484,8 @@ static int fake_start(void **state, bool tls)
 	json_t *svc, *ep;
 
 	if (tls) {
-		f->tls_key = slurp("tls/key.pem", NULL);
-		f->tls_cert = slurp("tls/cert.pem", NULL);
+		f->tls_key = td_read("openstack", "tls/key.pem", NULL);
+		f->tls_cert = td_read("openstack", "tls/cert.pem", NULL);
 		f->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
 						MHD_USE_TLS,
 					0, NULL, NULL, fake_handler, f, MHD_OPTION_NOTIFY_COMPLETED,
@@ -898,7 +876,6 @@ static void test_config_sources(void **state)
 	assert_int_equal(os_config_check(os), CAL_EINVALID);
 	json_decref(os);
 }
-
 
 /* The builder joins the cloud to a host report: the kernel's VXLAN 101 is
  * the Neutron network of segmentation id 101 (one object, its UUID), the

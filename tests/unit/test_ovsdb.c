@@ -30,34 +30,11 @@
 
 #include "discover/discover.h"
 #include "discover/ovsdb.h"
+#include "test_data.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */
 /* ------------------------------------------------------------------ */
-
-static char *ovt_read_data(const char *name, size_t *len)
-{
-	const char *dir = getenv("CALIPSO_TEST_DATA");
-	char path[1024];
-	char *buf;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/ovsdb/%s", dir ? dir : "tests/data", name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s: %s", path, strerror(errno));
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
 
 /* Feeds all of `data`, collecting messages into an array.  Returns the
  * first error, 0 otherwise. */
@@ -86,7 +63,7 @@ static json_t *ovt_load_msg(const char *name)
 	struct ovsdb_parser p;
 	json_t *msgs = json_array(), *m;
 	size_t len;
-	char *data = ovt_read_data(name, &len);
+	char *data = td_read("ovsdb", name, &len);
 
 	ovsdb_parser_init(&p, 0);
 	assert_int_equal(ovt_feed_all(&p, msgs, data, len), 0);
@@ -177,7 +154,7 @@ static void test_split_every_byte(void **state)
 	(void)state;
 	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
 		size_t len;
-		char *data = ovt_read_data(files[f], &len);
+		char *data = td_read("ovsdb", files[f], &len);
 		json_t *whole = ovt_load_msg(files[f]);
 
 		for (size_t k = 0; k <= len; k++) {
@@ -205,7 +182,7 @@ static void test_byte_at_a_time(void **state)
 	struct ovsdb_parser p;
 	json_t *msgs = json_array(), *whole = ovt_load_msg("get_schema.json");
 	size_t len;
-	char *data = ovt_read_data("get_schema.json", &len);
+	char *data = td_read("ovsdb", "get_schema.json", &len);
 
 	(void)state;
 	ovsdb_parser_init(&p, 0);
@@ -223,8 +200,8 @@ static void test_several_messages_in_one_read(void **state)
 {
 	struct ovsdb_parser p;
 	size_t l1, l2;
-	char *a = ovt_read_data("list_dbs.json", &l1);
-	char *b = ovt_read_data("transact_select.json", &l2);
+	char *a = td_read("ovsdb", "list_dbs.json", &l1);
+	char *b = td_read("ovsdb", "transact_select.json", &l2);
 	const char *echo = "{\"method\":\"echo\",\"params\":[\"a \\\"}]\"],\"id\":\"e1\"}";
 	char *all = cal_strdup_printf("%s\n  %s\t%s\r\n", a, b, echo);
 	json_t *msgs = json_array();
@@ -297,7 +274,7 @@ static void test_depth_and_size_limits(void **state)
 
 	/* A message longer than the limit fails once the limit is crossed,
 	 * even before it ends. */
-	data = ovt_read_data("get_schema.json", &len);
+	data = td_read("ovsdb", "get_schema.json", &len);
 	ovsdb_parser_init(&p, 1000);
 	assert_int_equal(ovt_feed_all(&p, msgs, data, 1500), CAL_EPROTO);
 	assert_string_equal(cal_error_last(), "message longer than 1000 bytes");
