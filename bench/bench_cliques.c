@@ -137,17 +137,13 @@ static json_t *bn_ids(cal_store *st, const char *type)
 
 /* ------------------------------------------------------------------ */
 
-static int bn_commit(cal_store *st, const struct cal_sim_opts *o, const json_t *cfg,
-		     bool churned, int64_t *ts)
+/* A fresh simulated cloud's objects: its host reports generated, then
+ * built (two timed steps). */
+static json_t *bn_sim_objects(const struct cal_sim_opts *o, const json_t *cfg)
 {
 	struct bn_clock c;
-	json_t *reports = NULL, *objects = NULL, *links = NULL;
-	struct cal_commit cm = { 0 };
-	struct cal_commit_stats cs = { 0 };
-	struct cal_clique_stats qs = { 0 };
-	struct cal_search_stats ss = { 0 };
+	json_t *reports = NULL, *objects = NULL;
 	char extra[200];
-	double t_link, t_cliques;
 
 	bn_start(&c);
 	if (cal_sim_reports(&reports, o))
@@ -160,11 +156,38 @@ static int bn_commit(cal_store *st, const struct cal_sim_opts *o, const json_t *
 	json_decref(reports);
 	snprintf(extra, sizeof(extra), "%zu objects", json_object_size(objects));
 	bn_stop(&c, "build", extra);
+	return objects;
+}
+
+/* The links of `objects` (a timed step; *seconds its time). */
+static json_t *bn_link(const json_t *objects, double *seconds)
+{
+	struct bn_clock c;
+	json_t *links = NULL;
+	char extra[200];
+
 	bn_start(&c);
 	if (cal_link_objects(&links, bn_env, objects))
 		bn_die("link");
 	snprintf(extra, sizeof(extra), "%zu links", json_object_size(links));
-	t_link = bn_stop(&c, "link", extra);
+	*seconds = bn_stop(&c, "link", extra);
+	return links;
+}
+
+static int bn_commit(cal_store *st, const struct cal_sim_opts *o, const json_t *cfg,
+		     bool churned, int64_t *ts)
+{
+	struct bn_clock c;
+	json_t *objects, *links;
+	struct cal_commit cm = { 0 };
+	struct cal_commit_stats cs = { 0 };
+	struct cal_clique_stats qs = { 0 };
+	struct cal_search_stats ss = { 0 };
+	char extra[200];
+	double t_link, t_cliques;
+
+	objects = bn_sim_objects(o, cfg);
+	links = bn_link(objects, &t_link);
 	bn_start(&c);
 	cm.env = bn_env;
 	cm.objects = objects;
@@ -200,22 +223,12 @@ static int bn_commit(cal_store *st, const struct cal_sim_opts *o, const json_t *
 static void bn_inventory(cal_store *st, const struct cal_sim_opts *o, const json_t *cfg)
 {
 	struct bn_clock c;
-	json_t *reports = NULL, *objects = NULL;
+	json_t *objects;
 	struct cal_commit cm = { 0 };
 	struct cal_commit_stats cs = { 0 };
 	char extra[200];
 
-	bn_start(&c);
-	if (cal_sim_reports(&reports, o))
-		bn_die("sim");
-	snprintf(extra, sizeof(extra), "%zu host reports", json_array_size(reports));
-	bn_stop(&c, "generate", extra);
-	bn_start(&c);
-	if (cal_build_objects(&objects, bn_env, reports, cfg))
-		bn_die("build");
-	json_decref(reports);
-	snprintf(extra, sizeof(extra), "%zu objects", json_object_size(objects));
-	bn_stop(&c, "build", extra);
+	objects = bn_sim_objects(o, cfg);
 	bn_start(&c);
 	cm.env = bn_env;
 	cm.objects = objects;
@@ -252,12 +265,8 @@ static void bn_links_cliques(cal_store *st)
 	json_decref(arr);
 	snprintf(extra, sizeof(extra), "%zu objects", json_object_size(objects));
 	bn_stop(&c, "load objects", extra);
-	bn_start(&c);
-	if (cal_link_objects(&links, bn_env, objects))
-		bn_die("link");
+	links = bn_link(objects, &t_link);
 	json_decref(objects);
-	snprintf(extra, sizeof(extra), "%zu links", json_object_size(links));
-	t_link = bn_stop(&c, "link", extra);
 	bn_start(&c);
 	cm.env = bn_env;
 	cm.links = links;
