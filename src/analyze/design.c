@@ -788,6 +788,21 @@ out:
 	return rc;
 }
 
+/* Stores design `doc` (taken) as `name` with its `origin` (malloc'ed,
+ * taken; NULL when it could not be made) and gives the stored record. */
+static int dsg_save(cal_store *st, json_t **out, const char *env, const char *name, json_t *doc,
+		    char *origin, bool replace)
+{
+	int rc = origin ? cal_store_design_put(st, env, name, doc, origin, replace)
+			: cal_error_set(CAL_ENOMEM, "out of memory");
+
+	if (rc == 0 && out)
+		rc = cal_store_design_get(st, out, env, name);
+	free(origin);
+	json_decref(doc);
+	return rc;
+}
+
 int cal_design_import(cal_store *st, json_t **out, const char *env, const char *name,
 		      const char *text, size_t len, const char *what, bool replace)
 {
@@ -801,13 +816,7 @@ int cal_design_import(cal_store *st, json_t **out, const char *env, const char *
 	if (rc)
 		return rc;
 	origin = cal_strdup_printf("file %s", what ? what : "(input)");
-	rc = origin ? cal_store_design_put(st, env, name, doc, origin, replace)
-		    : cal_error_set(CAL_ENOMEM, "out of memory");
-	if (rc == 0 && out)
-		rc = cal_store_design_get(st, out, env, name);
-	free(origin);
-	json_decref(doc);
-	return rc;
+	return dsg_save(st, out, env, name, doc, origin, replace);
 }
 
 int cal_design_set(cal_store *st, json_t **out, const char *env, const char *name,
@@ -823,11 +832,5 @@ int cal_design_set(cal_store *st, json_t **out, const char *env, const char *nam
 	if (rc)
 		return rc;
 	origin = cal_strdup_printf("%s", cal_json_str(json_object_get(doc, "taken_from"), "ref"));
-	rc = origin ? cal_store_design_put(st, env, name, doc, origin, replace)
-		    : cal_error_set(CAL_ENOMEM, "out of memory");
-	if (rc == 0 && out)
-		rc = cal_store_design_get(st, out, env, name);
-	free(origin);
-	json_decref(doc);
-	return rc;
+	return dsg_save(st, out, env, name, doc, origin, replace);
 }
