@@ -78,6 +78,16 @@ def calipso_bin():
     return os.environ.get("CALIPSO_BIN") or os.path.join(REPO, "build", "src", "cli", "calipso")
 
 
+def build_dir():
+    """The build under test: $CALIPSO_BUILD, else the one holding
+    $CALIPSO_BIN (BUILD/src/cli/calipso), else build/."""
+    if os.environ.get("CALIPSO_BUILD"):
+        return os.environ["CALIPSO_BUILD"]
+    if os.environ.get("CALIPSO_BIN"):
+        return os.path.dirname(os.path.dirname(os.path.dirname(os.environ["CALIPSO_BIN"])))
+    return os.path.join(REPO, "build")
+
+
 class CalipsoResult:
     def __init__(self, argv, cp):
         self.argv = argv

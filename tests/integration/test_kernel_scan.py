@@ -27,18 +27,7 @@ import time
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lablib import run, wait_for  # noqa: E402
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def build_dir():
-    if os.environ.get("CALIPSO_BUILD"):
-        return os.environ["CALIPSO_BUILD"]
-    if os.environ.get("CALIPSO_BIN"):
-        return os.path.dirname(os.path.dirname(os.path.dirname(os.environ["CALIPSO_BIN"])))
-    return os.path.join(ROOT, "build")
-
+from lablib import build_dir, run, wait_for  # noqa: E402
 
 KERNEL_DUMP = os.path.join(build_dir(), "tests", "tools", "kernel_dump")
 P = "nlt-%d" % (os.getpid() % 100000)

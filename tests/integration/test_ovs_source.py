@@ -20,24 +20,16 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lablib import build_dir  # noqa: E402
+
 SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
-
-
-def build_dir():
-    if os.environ.get("CALIPSO_BUILD"):
-        return os.environ["CALIPSO_BUILD"]
-    if os.environ.get("CALIPSO_BIN"):
-        # BUILD/src/cli/calipso
-        return os.path.dirname(os.path.dirname(os.path.dirname(os.environ["CALIPSO_BIN"])))
-    return os.path.join(ROOT, "build")
-
-
 OVS_DUMP = os.path.join(build_dir(), "tests", "tools", "ovs_dump")
 
 pytestmark = [
