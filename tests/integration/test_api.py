@@ -517,8 +517,15 @@ def test_links_messages_scans_parameters(lab, srv, admin):
     # Messages: the API writes some when a scan is queued.
     r = srv.request("POST", "/scans", body={"env_name": env}, token=admin)
     assert r.status == 201
+    queued = r.json["id"]
+    # The scan writes a message when it starts and one when it ends: read
+    # them once it has ended, so that the list no longer grows.
+    wait_for(lambda: srv.get("/scans", admin, env_name=env, id=queued).json["status"]
+             in ("completed", "completed_with_errors", "failed"), timeout=120,
+             what=f"scan {queued} to end")
     msgs = wait_for(lambda: srv.get("/messages", admin, env_name=env).json["messages"],
                     what="messages")
+    assert len(msgs) >= 2
     assert all(m["environment"] == env and m["source_system"] == "Calipso" for m in msgs)
     m = msgs[0]
     assert srv.get("/messages", admin, env_name=env, id=m["id"]).json["id"] == m["id"]
