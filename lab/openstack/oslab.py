@@ -719,6 +719,13 @@ class Cloud:
             except OSError:
                 pass
         marker = f"CALIPSO_OSLAB_OWNER={self.p}".encode()
+        # Daemons rewrite their environment with setproctitle (neutron's
+        # workers do), which loses the marker: they are also ours when they
+        # run in the session of a daemon we started (every one is started
+        # with start_new_session) or name our run directory on their
+        # command line (their configuration files live there).
+        sessions = set(pids)
+        ourdir = (self.dir.rstrip("/") + "/").encode()
         for d in os.listdir("/proc"):
             if not d.isdigit():
                 continue
@@ -730,9 +737,20 @@ class Cloud:
                     if marker in f.read().split(b"\0"):
                         pids.add(pid)
                         continue
+                with open(f"/proc/{d}/cmdline", "rb") as f:
+                    if ourdir in f.read():
+                        pids.add(pid)
+                        continue
+                with open(f"/proc/{d}/stat", "rb") as f:
+                    # Fields after the command's closing parenthesis:
+                    # state ppid pgrp session ...
+                    fields = f.read().rsplit(b")", 1)[1].split()
+                    if int(fields[3]) in sessions:
+                        pids.add(pid)
+                        continue
                 if nss and os.stat(f"/proc/{d}/ns/net").st_ino in nss:
                     pids.add(pid)
-            except OSError:
+            except (OSError, ValueError, IndexError):
                 pass
         pids.discard(os.getpid())
         return {p for p in pids if p > 1}
