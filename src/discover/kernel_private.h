@@ -69,6 +69,10 @@ struct nlattr;
  * the reference of `val` in every case.  Lets builders check once. */
 void nl_jset(json_t *obj, const char *key, json_t *val, int *rc);
 void nl_jappend(json_t *arr, json_t *val, int *rc);
+/* Appends a formatted message (escaped as nl_json_str does) to a JSON
+ * array of errors, and logs it at info level under `token`. */
+void nl_errorf(json_t *errors, const char *token, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* A JSON string for bytes from the kernel or /proc: as is when they are
  * valid UTF-8 without control characters, else escaped as \xNN

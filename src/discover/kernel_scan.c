@@ -45,21 +45,6 @@ struct kn_scan {
 	bool fatal;
 };
 
-static void ks_error(json_t *errors, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void ks_error(json_t *errors, const char *fmt, ...)
-{
-	va_list ap;
-	char buf[1024];
-	int rc = 0;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	cal_log_info("netlink", "%s", buf);
-	nl_jappend(errors, nl_json_str(buf), &rc);
-}
-
 /* Adds the namespaces that only processes hold.  A process whose
  * namespace cannot be opened any more has exited: the next process in the
  * same namespace, if any, is tried. */
@@ -168,7 +153,7 @@ static int ks_read_ns(struct kn_scan *k, size_t i)
 	if (rc) {
 		ns->failed = true;
 		k->root_rc = ns->root ? rc : k->root_rc;
-		ks_error(k->set.errors, "%s", cal_error_last());
+		nl_errorf(k->set.errors, "netlink", "%s", cal_error_last());
 		return k->fatal ? rc : 0;
 	}
 	rc = nl_read_namespace(&links, &idx, s, ns->errors);
@@ -176,7 +161,7 @@ static int ks_read_ns(struct kn_scan *k, size_t i)
 		ns->failed = true;
 		k->root_rc = ns->root ? rc : k->root_rc;
 		cal_error_prefix(rc, "cannot read %s", what);
-		ks_error(k->set.errors, "%s", cal_error_last());
+		nl_errorf(k->set.errors, "netlink", "%s", cal_error_last());
 		rc = rc == CAL_ENOMEM ? rc : 0;
 		goto out;
 	}
@@ -186,7 +171,8 @@ static int ks_read_ns(struct kn_scan *k, size_t i)
 			goto out;
 		/* Without the map the peers stay unknown (null), said once. */
 		if (rc)
-			ks_error(ns->errors, "cannot map namespace ids: %s", cal_error_last());
+			nl_errorf(ns->errors, "netlink", "cannot map namespace ids: %s",
+				  cal_error_last());
 	}
 	rc = nl_links_resolve(links, idx, ns->key, map, nmap);
 	if (rc)
@@ -371,7 +357,7 @@ int cal_kernel_scan(json_t **out, const struct cal_kernel_opts *opts)
 	if (rc == CAL_ENOMEM)
 		goto out;
 	if (rc)
-		ks_error(k.set.errors, "cannot list processes: %s", cal_error_last());
+		nl_errorf(k.set.errors, "netlink", "cannot list processes: %s", cal_error_last());
 	/* With a list of names, only those (and the root) are wanted. */
 	if (!only) {
 		rc = ks_add_unnamed(&k);

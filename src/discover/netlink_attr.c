@@ -11,6 +11,7 @@
 #include "discover/kernel_private.h"
 
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <libmnl/libmnl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,19 @@ void nl_jappend(json_t *arr, json_t *val, int *rc)
 {
 	if (!val || json_array_append_new(arr, val) != 0)
 		*rc = CAL_ENOMEM;
+}
+
+void nl_errorf(json_t *errors, const char *token, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[1024];
+	int rc = 0;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	cal_log_info(token, "%s", buf);
+	nl_jappend(errors, nl_json_str(buf), &rc);
 }
 
 json_t *nl_json_str(const char *s)

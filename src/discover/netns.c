@@ -165,22 +165,6 @@ void kn_ns_set_fini(struct kn_ns_set *set)
 	set->self_fd = -1;
 }
 
-/* Appends a formatted message to a JSON array of errors (and logs it). */
-static void kn_error(json_t *errors, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void kn_error(json_t *errors, const char *fmt, ...)
-{
-	va_list ap;
-	char buf[512];
-	int rc = 0;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	cal_log_info("netns", "%s", buf);
-	nl_jappend(errors, nl_json_str(buf), &rc);
-}
-
 static int kn_strcmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -206,9 +190,10 @@ static int kn_netns_add_one(struct kn_ns_set *set, const char *name)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
-			kn_error(set->errors, "namespace '%s' vanished during scan", name);
+			nl_errorf(set->errors, "netns", "namespace '%s' vanished during scan",
+				  name);
 		else
-			kn_error(set->errors, "cannot open namespace '%s': %s", name,
+			nl_errorf(set->errors, "netns", "cannot open namespace '%s': %s", name,
 				 strerror(errno));
 		return 0;
 	}
@@ -218,13 +203,15 @@ static int kn_netns_add_one(struct kn_ns_set *set, const char *name)
 	 * namespace answers with its own type. */
 	type = ioctl(fd, NS_GET_NSTYPE);
 	if (fstat(fd, &st) < 0 || (type < 0 && errno == ENOTTY)) {
-		kn_error(set->errors, "namespace '%s' is not mounted (being created or deleted, "
-			 "or a stale file in %s)", name, KN_NETNS_DIR);
+		nl_errorf(set->errors, "netns",
+			  "namespace '%s' is not mounted (being created or deleted, or a stale "
+			  "file in %s)",
+			  name, KN_NETNS_DIR);
 		close(fd);
 		return 0;
 	}
 	if (type != CLONE_NEWNET) {
-		kn_error(set->errors, "'%s' is not a network namespace", path);
+		nl_errorf(set->errors, "netns", "'%s' is not a network namespace", path);
 		close(fd);
 		return 0;
 	}
@@ -263,7 +250,7 @@ int kn_netns_add_named(struct kn_ns_set *set, const char *const *only)
 	if (!d) {
 		/* No /run/netns: no named namespace, not an error. */
 		if (errno != ENOENT)
-			kn_error(set->errors, "cannot list '%s': %s", KN_NETNS_DIR,
+			nl_errorf(set->errors, "netns", "cannot list '%s': %s", KN_NETNS_DIR,
 				 strerror(errno));
 		return 0;
 	}
@@ -302,7 +289,7 @@ int kn_netns_add_named(struct kn_ns_set *set, const char *const *only)
 		for (size_t j = 0; j < n && !seen; j++)
 			seen = strcmp(names[j], only[i]) == 0;
 		if (!seen)
-			kn_error(set->errors, "namespace '%s' not found in %s", only[i],
+			nl_errorf(set->errors, "netns", "namespace '%s' not found in %s", only[i],
 				 KN_NETNS_DIR);
 	}
 out:
