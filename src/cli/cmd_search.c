@@ -34,9 +34,8 @@ int cmd_search(struct cli_ctx *ctx, int argc, char **argv)
 				return rc;
 			break;
 		case 'l':
-			o.limit = atoi(optarg);
-			if (o.limit <= 0)
-				return cli_usage_error("search", "--limit must be a positive number");
+			if ((rc = cli_count_arg(&o.limit, "search", "--limit", optarg)))
+				return rc;
 			break;
 		case 'A': all = true; break;
 		case 'r': reindex = true; break;

@@ -196,7 +196,10 @@ int cmd_show(struct cli_ctx *ctx, int argc, char **argv)
 		case 'H': q.host = optarg; break;
 		case 'n': q.name = optarg; break;
 		case 'a': at = optarg; break;
-		case 'l': q.limit = atoi(optarg); break;
+		case 'l':
+			if ((rc = cli_count_arg(&q.limit, "show", "--limit", optarg)))
+				return rc;
+			break;
 		default: return cli_usage_error("show", "unknown option");
 		}
 	}

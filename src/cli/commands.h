@@ -39,6 +39,8 @@ int cli_store_at(cal_store **out, int64_t *out_at, struct cli_ctx *ctx, const ch
 /* `--type TEXT`: *out = TEXT when it names an object type; otherwise a
  * usage error for `cmd` and its exit code. */
 int cli_type_arg(const char **out, const char *cmd, const char *text);
+/* A positive count option (--limit N): a usage error naming it otherwise. */
+int cli_count_arg(int *out, const char *cmd, const char *option, const char *text);
 /* The strings of a JSON array joined by ", " (malloc'ed; NULL when out of
  * memory). */
 char *cli_join(const json_t *arr);

@@ -300,6 +300,9 @@ def test_cli_errors_and_help(lab, db_path):
 	res = calipso("show", "--at", "yesterday", db=db_path, env_name=lab.env_name, expect=2,
 		      json_out=False)
 	assert "'yesterday' is not live, a snapshot" in res.stderr
+	res = calipso("show", "--limit", "abc", db=db_path, env_name=lab.env_name, expect=2,
+		      json_out=False)
+	assert "--limit takes a whole number" in res.stderr and "'abc'" in res.stderr
 	res = calipso("frobnicate", db=db_path, expect=2, json_out=False)
 	assert "unknown command 'frobnicate'" in res.stderr
 	res = calipso("env", "add", "x", "--config", "/nonexistent.json", db=db_path, expect=2,
