@@ -52,15 +52,13 @@ int cal_pipeline_env_config(cal_store *st, json_t **out, const char *env, bool c
 /* Replaces failed sources' sections with the last good ones and saves the
  * fresh ones.  Fills *out_sources with one entry per (host, source). */
 static int pl_keep_last_good(cal_store *st, const char *env, json_t *reports, int64_t ts,
-			     bool keep, json_t **out_sources, int *out_errors, int *out_ok)
+			     bool keep, json_t **out_sources)
 {
-	json_t *saved = NULL, *summary = json_array();
+	json_t *saved = NULL, *summary = json_array(), *fresh = json_array();
 	size_t i, k;
 	json_t *r, *s;
-	int rc;
+	int rc = 0;
 
-	*out_errors = 0;
-	*out_ok = 0;
 	/* The stored sections of the sources that did not answer, only. */
 	if (keep) {
 		json_t *failed = json_array();
@@ -97,21 +95,15 @@ static int pl_keep_last_good(cal_store *st, const char *env, json_t *reports, in
 
 			json_object_set_new(entry, "host", json_string(host));
 			if (strcmp(status, "ok") == 0 || strcmp(status, "partial") == 0) {
-				(*out_ok)++;
-				if (strcmp(status, "partial") == 0)
-					(*out_errors)++;
-				if (section && json_object_get(r, section)) {
-					rc = cal_store_sections_put(st, env, host, name, read_at,
-								    json_object_get(r, section));
-					if (rc) {
-						json_decref(entry);
-						goto out;
-					}
-				}
+				if (section && json_object_get(r, section))
+					json_array_append_new(
+						fresh, json_pack("{s:s, s:s, s:I, s:O}", "host", host,
+								 "source", name, "ts",
+								 (json_int_t)read_at, "doc",
+								 json_object_get(r, section)));
 			} else if (strcmp(status, "error") == 0) {
 				json_t *old = json_object_get(json_object_get(saved, host), name);
 
-				(*out_errors)++;
 				if (keep && section && old && json_object_get(old, "doc")) {
 					char when[CAL_TIME_BUFSZ];
 
@@ -126,11 +118,16 @@ static int pl_keep_last_good(cal_store *st, const char *env, json_t *reports, in
 			json_array_append_new(summary, entry);
 		}
 	}
+	/* Every fresh section in one transaction, not one per host. */
+	rc = cal_store_sections_put(st, env, fresh);
+	if (rc)
+		goto out;
 	*out_sources = summary;
 	summary = NULL;
 out:
 	json_decref(saved);
 	json_decref(summary);
+	json_decref(fresh);
 	return rc;
 }
 
@@ -157,9 +154,9 @@ int cal_pipeline_commit_reports(cal_store *st, json_t *reports, const json_t *co
 	const char *env = cal_json_str(config, "name");
 	json_t *objects = NULL, *links = NULL, *sources = NULL;
 	struct cal_commit c = { 0 };
-	int errors = 0, ok = 0, rc;
+	int rc;
 
-	rc = pl_keep_last_good(st, env, reports, ts, !clear, &sources, &errors, &ok);
+	rc = pl_keep_last_good(st, env, reports, ts, !clear, &sources);
 	if (rc)
 		goto out;
 	rc = cal_build_objects(&objects, env, reports, config);

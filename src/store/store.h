@@ -171,9 +171,10 @@ int cal_store_history(cal_store *st, json_t **out, const char *env, const char *
  * "doc": section}}} for the (host, source) pairs of `pairs` (an array of
  * {"host", "source"}), in one query. */
 int cal_store_sections_get(cal_store *st, json_t **out, const char *env, const json_t *pairs);
-/* Saves a source's section as its last good one (replacing the previous). */
-int cal_store_sections_put(cal_store *st, const char *env, const char *host, const char *source,
-			   int64_t ts, const json_t *doc);
+/* Saves sources' sections as their last good ones (replacing the previous),
+ * all in one transaction: `sections` is an array of {"host", "source",
+ * "ts", "doc"}. */
+int cal_store_sections_put(cal_store *st, const char *env, const json_t *sections);
 
 /* Count of live objects per type: {"host": 3, ...}. */
 int cal_store_counts(cal_store *st, json_t **out, const char *env);

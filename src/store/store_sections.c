@@ -1,8 +1,9 @@
 /* store_sections.c - the last good report section of every (host,
  * source), so that a source that fails keeps its data (pipeline.h).
  *
- * One row per (env, host, source), replaced on every successful answer.
- * Read only for the sources that failed, in one query.
+ * One row per (env, host, source), replaced on every successful answer,
+ * all of a scan's in one transaction.  Read only for the sources that
+ * failed, in one query.
  */
 #include "store/store_int.h"
 
@@ -87,34 +88,56 @@ int cal_store_sections_get(cal_store *st, json_t **out, const char *env, const j
 	return 0;
 }
 
-int cal_store_sections_put(cal_store *st, const char *env, const char *host, const char *source,
-			   int64_t ts, const json_t *doc)
+/* One section's row; the statement is the caller's, prepared once. */
+static int sec_put_one(db_stmt *s, const char *env, const json_t *e)
 {
 	/* Stored to be read back, never compared: no need for sorted keys. */
-	char *text = json_dumps(doc, JSON_COMPACT);
-	db_stmt *s = NULL;
+	char *text = json_dumps(json_object_get(e, "doc"), JSON_COMPACT);
 	int rc;
 
 	if (!text)
 		return cal_error_set(CAL_ENOMEM, "cannot serialise the %s section of host '%s'",
-				     source, host);
-	rc = db_prepare(st->db, &s,
-			"INSERT INTO source_sections (env, host, source, ts, doc) "
-			"VALUES (?, ?, ?, ?, ?) ON CONFLICT (env, host, source) "
-			"DO UPDATE SET ts = excluded.ts, doc = excluded.doc");
+				     cal_json_str(e, "source"), cal_json_str(e, "host"));
+	rc = db_bind_text(s, 1, env);
 	if (rc == 0)
-		rc = db_bind_text(s, 1, env);
+		rc = db_bind_text(s, 2, cal_json_str(e, "host"));
 	if (rc == 0)
-		rc = db_bind_text(s, 2, host);
+		rc = db_bind_text(s, 3, cal_json_str(e, "source"));
 	if (rc == 0)
-		rc = db_bind_text(s, 3, source);
-	if (rc == 0)
-		rc = db_bind_int64(s, 4, ts);
+		rc = db_bind_int64(s, 4, cal_json_int(e, "ts", 0));
 	if (rc == 0)
 		rc = db_bind_text(s, 5, text);
 	if (rc == 0)
 		rc = db_step(s);
-	db_reset(s);
 	free(text);
 	return rc < 0 ? rc : 0;
+}
+
+int cal_store_sections_put(cal_store *st, const char *env, const json_t *sections)
+{
+	db_stmt *s = NULL;
+	size_t i;
+	json_t *e;
+	int rc;
+
+	if (json_array_size(sections) == 0)
+		return 0;
+	rc = db_begin(st->db);
+	if (rc)
+		return rc;
+	json_array_foreach(sections, i, e) {
+		rc = db_prepare(st->db, &s,
+				"INSERT INTO source_sections (env, host, source, ts, doc) "
+				"VALUES (?, ?, ?, ?, ?) ON CONFLICT (env, host, source) "
+				"DO UPDATE SET ts = excluded.ts, doc = excluded.doc");
+		if (rc == 0)
+			rc = sec_put_one(s, env, e);
+		db_reset(s);
+		if (rc)
+			break;
+	}
+	if (rc == 0)
+		return db_commit(st->db);
+	db_rollback(st->db);
+	return rc;
 }
