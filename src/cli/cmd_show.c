@@ -39,8 +39,9 @@ static char *show_summary(const json_t *o)
 					 json_array_size(json_object_get(o, "bridges")),
 					 json_object_size(json_object_get(o, "ports")));
 	if (strcmp(t, "instance") == 0)
-		return cal_strdup_printf("%s%s", cal_json_str(o, "mac_address"),
-					 *cal_json_str(o, "state") ? "" : "");
+		return cal_strdup_printf("%s%s%s", cal_json_str(o, "state"),
+					 *cal_json_str(o, "state") ? " " : "",
+					 cal_json_str(o, "mac_address"));
 	return strdup("");
 }
 
@@ -53,10 +54,11 @@ static void show_node(json_t *children, const json_t *o, const char *prefix, boo
 	size_t i;
 	json_t *k;
 
-	printf("%s%s %s (%s)%s%s%s\n", prefix, last ? "└─" : "├─", name ? name : "",
+	/* Monitoring's verdict, when there is one, after the facts. */
+	printf("%s%s %s (%s)%s%s%s%s%s\n", prefix, last ? "└─" : "├─", name ? name : "",
 	       cal_json_str(o, CAL_F_TYPE), summary && *summary ? " " : "",
-	       summary ? summary : "",
-	       *cal_json_str(o, CAL_F_STATUS) ? "" : "");
+	       summary ? summary : "", *cal_json_str(o, CAL_F_STATUS) ? " [" : "",
+	       cal_json_str(o, CAL_F_STATUS), *cal_json_str(o, CAL_F_STATUS) ? "]" : "");
 	free(summary);
 	free(name);
 	next = cal_strdup_printf("%s%s", prefix, last ? "   " : "│  ");

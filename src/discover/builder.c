@@ -649,7 +649,7 @@ static int bld_root_links(struct bld *b, struct bld_host *h, struct bld_ns *n)
 			if (peer && pns->cls == BLD_NS_INSTANCE && pns->report == n->report) {
 				v = bld_vnic(b, h, n, l, pns->owner, "instance_vnic");
 				if (v) {
-					bld_libvirt_enrich_vnic(b, h, v, cal_json_str(l, "name"));
+					bld_libvirt_enrich_vnic(h, v, cal_json_str(l, "name"));
 					bld_add(b, h, v, "netlink");
 				}
 			}
@@ -659,7 +659,7 @@ static int bld_root_links(struct bld *b, struct bld_host *h, struct bld_ns *n)
 				continue;
 			v = bld_vnic(b, h, n, l, NULL, "instance_vnic");
 			if (v) {
-				bld_libvirt_enrich_vnic(b, h, v, cal_json_str(l, "name"));
+				bld_libvirt_enrich_vnic(h, v, cal_json_str(l, "name"));
 				bld_add(b, h, v, "netlink");
 			}
 		}

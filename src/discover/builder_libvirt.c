@@ -112,11 +112,10 @@ static void lv_apply(json_t *vnic, json_t *t)
 	json_object_set_new(t, "seen", json_true());
 }
 
-void bld_libvirt_enrich_vnic(struct bld *b, struct bld_host *h, json_t *vnic, const char *dev)
+void bld_libvirt_enrich_vnic(struct bld_host *h, json_t *vnic, const char *dev)
 {
 	json_t *t = json_object_get(h->lv_targets, dev);
 
-	(void)b;
 	if (t)
 		lv_apply(vnic, t);
 }

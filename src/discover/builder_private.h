@@ -78,7 +78,7 @@ int bld_libvirt_index(struct bld *b, struct bld_host *h);
 json_t *bld_libvirt_instance_for_ns(struct bld *b, struct bld_host *h, struct bld_ns *ns);
 int bld_libvirt_objects(struct bld *b, struct bld_host *h);
 /* Applies libvirt's facts to a kernel vnic whose device is a domain target. */
-void bld_libvirt_enrich_vnic(struct bld *b, struct bld_host *h, json_t *vnic, const char *dev);
+void bld_libvirt_enrich_vnic(struct bld_host *h, json_t *vnic, const char *dev);
 
 /* OpenStack (builder_openstack.c): regions, zones, projects and networks
  * before the hosts (so that bld_network() answers with Neutron's UUIDs);
